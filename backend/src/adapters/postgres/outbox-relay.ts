@@ -1,0 +1,178 @@
+/**
+ * The outbox relay: publishes committed outbox rows and stamps them sent. Rows are
+ * leased (FOR UPDATE SKIP LOCKED + `locked_until`), so several api replicas can relay
+ * at once without sending a row twice; a crash before the stamp means the row is sent again
+ * on restart (at-least-once — consumers are idempotent).
+ *
+ * It wakes on an in-process kick (same process committed), on PostgreSQL NOTIFY
+ * (another process committed), and on a slow poll as a safety net.
+ */
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { OutboxRecord } from '../../domain/events.js';
+import type { Db } from './db.js';
+import { outbox } from './schema.js';
+import { rowsOf } from './task-repository.js';
+
+export interface OutboxRelayOptions {
+  db: Db;
+  dispatch: (record: OutboxRecord & { seq: number; created_at: Date }) => Promise<void>;
+  pollMs: number;
+  batchSize?: number;
+  /** Sent rows are kept this long (task-updates rows double as the WebSocket replay log). */
+  retentionMs?: number;
+  onError?: (err: unknown) => void;
+  onBatch?: (sent: number, oldestAgeMs: number) => void;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  kick(): void;
+  /** Sends everything pending (bounded by `timeoutMs`), then stops. */
+  stop(timeoutMs: number): Promise<void>;
+  /** Pending rows and the age of the oldest, for metrics and readiness. */
+  backlog(): Promise<{ pending: number; oldestAgeMs: number }>;
+}
+
+export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const batchSize = opts.batchSize ?? 100;
+  const retentionMs = opts.retentionMs ?? 24 * 3600_000;
+  let running = false;
+  let pass: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let backoffMs = 0;
+  let lastCleanup = 0;
+
+  /**
+   * One pass: lease a batch in a short transaction → dispatch in order outside it →
+   * stamp sent. No transaction stays open while dispatching (PGlite has a single
+   * connection that in-process consumers need too).
+   */
+  async function drain(): Promise<void> {
+    for (;;) {
+      const rows = rowsOf<RawRow>(
+        await opts.db.execute(sql`
+          update ${outbox} set locked_until = now() + interval '30 seconds'
+          where seq in (
+            select seq from ${outbox}
+            where sent_at is null and (locked_until is null or locked_until < now())
+            order by seq limit ${batchSize}
+            for update skip locked)
+          returning seq, event_id, kind, topic, type, user_id, payload, traceparent, created_at`),
+      ).sort((a, b) => Number(a.seq) - Number(b.seq));
+      const done: number[] = [];
+      let failure: unknown;
+      for (const r of rows) {
+        try {
+          await opts.dispatch({ ...toRecord(r), seq: Number(r.seq), created_at: new Date(r.created_at) });
+          done.push(Number(r.seq));
+        } catch (err) {
+          failure = err;
+          await opts.db
+            .update(outbox)
+            .set({ attempts: sql`${outbox.attempts} + 1`, lastError: String((err as Error)?.message ?? err).slice(0, 500) })
+            .where(eq(outbox.seq, Number(r.seq)));
+          break; // keep order: later rows wait for this one
+        }
+      }
+      const unsent = rows.filter((r) => !done.includes(Number(r.seq))).map((r) => Number(r.seq));
+      if (done.length) await opts.db.update(outbox).set({ sentAt: new Date(), lockedUntil: null }).where(inArray(outbox.seq, done));
+      if (unsent.length) await opts.db.update(outbox).set({ lockedUntil: null }).where(inArray(outbox.seq, unsent));
+      if (rows[0]) opts.onBatch?.(done.length, Date.now() - new Date(rows[0].created_at).getTime());
+      if (failure) throw failure;
+      if (rows.length < batchSize) return;
+    }
+  }
+
+  async function cleanup() {
+    if (Date.now() - lastCleanup < 60_000) return;
+    lastCleanup = Date.now();
+    await opts.db.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, new Date(Date.now() - retentionMs))));
+  }
+
+  function run(): Promise<void> {
+    if (pass) {
+      again = true;
+      return pass;
+    }
+    pass = (async () => {
+      do {
+        again = false;
+        try {
+          await drain();
+          await cleanup();
+          backoffMs = 0;
+        } catch (err) {
+          opts.onError?.(err);
+          backoffMs = Math.min(backoffMs ? backoffMs * 2 : 200, 10_000);
+          break;
+        }
+      } while (again);
+    })().finally(() => {
+      pass = null;
+      schedule();
+    });
+    return pass;
+  }
+
+  function schedule() {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), backoffMs || opts.pollMs);
+    timer.unref();
+  }
+
+  return {
+    start() {
+      running = true;
+      void run();
+    },
+    kick() {
+      if (running && backoffMs === 0) void run();
+    },
+    async stop(timeoutMs) {
+      running = false;
+      clearTimeout(timer);
+      const flush = (async () => {
+        await pass;
+        await run();
+      })();
+      await Promise.race([flush, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    },
+    async backlog() {
+      const [row] = await opts.db
+        .select({ pending: sql<number>`count(*)::int`, oldest: sql<Date | null>`min(${outbox.createdAt})`.mapWith((v) => (v ? new Date(v) : null)) })
+        .from(outbox)
+        .where(isNull(outbox.sentAt));
+      return { pending: row?.pending ?? 0, oldestAgeMs: row?.oldest ? Date.now() - row.oldest.getTime() : 0 };
+    },
+  };
+}
+
+interface RawRow {
+  seq: string | number;
+  event_id: string;
+  kind: string;
+  topic: string | null;
+  type: string;
+  user_id: string;
+  payload: unknown;
+  traceparent: string | null;
+  created_at: string | Date;
+}
+
+function toRecord(r: RawRow): OutboxRecord {
+  const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as never;
+  if (r.kind === 'reminder-jobs') {
+    return { kind: 'reminder-jobs', event_id: r.event_id, type: 'reminder-jobs', user_id: r.user_id, payload };
+  }
+  return {
+    kind: 'event',
+    event_id: r.event_id,
+    topic: r.topic as never,
+    type: r.type,
+    user_id: r.user_id,
+    payload,
+    ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+  };
+}

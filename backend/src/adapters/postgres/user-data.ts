@@ -1,0 +1,152 @@
+/** Stores for what consumers and users keep besides tasks: history, notifications, preferences, views. */
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type {
+  AuditStore,
+  Notification,
+  NotificationStore,
+  PreferencesStore,
+  ProcessedEvents,
+  SavedView,
+  UpdatesLog,
+  UserDirectory,
+  ViewStore,
+} from '../../ports/index.js';
+import { TOPICS } from '../../domain/events.js';
+import type { Db } from './db.js';
+import { auditLog, notifications, outbox, processedEvents, savedViews, user, userPreferences } from './schema.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function createAuditStore(db: Db): AuditStore {
+  return {
+    async append(e) {
+      const rows = await db
+        .insert(auditLog)
+        .values({ eventId: e.event_id, userId: e.user_id, taskId: e.task_id, eventType: e.event_type, taskData: e.task_data as object, at: new Date(e.at) })
+        .onConflictDoNothing({ target: auditLog.eventId })
+        .returning({ id: auditLog.id });
+      return rows.length > 0;
+    },
+    async history(userId, taskId, limit) {
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.userId, userId), eq(auditLog.taskId, taskId)))
+        .orderBy(desc(auditLog.id))
+        .limit(limit);
+      return rows.map((r) => ({ id: r.id, event_id: r.eventId, event_type: r.eventType, at: r.at.toISOString(), task_data: r.taskData }));
+    },
+  };
+}
+
+function toNotification(r: typeof notifications.$inferSelect): Notification {
+  return { id: r.id, task_id: r.taskId, title: r.title, due_at: iso(r.dueAt), remind_at: r.remindAt.toISOString(), created_at: r.createdAt.toISOString(), read_at: iso(r.readAt) };
+}
+
+export function createNotificationStore(db: Db): NotificationStore {
+  return {
+    async insert(n) {
+      const rows = await db
+        .insert(notifications)
+        .values({ eventId: n.event_id, userId: n.user_id, taskId: n.task_id, title: n.title, dueAt: n.due_at ? new Date(n.due_at) : null, remindAt: new Date(n.remind_at) })
+        .onConflictDoNothing({ target: notifications.eventId })
+        .returning();
+      return rows[0] ? toNotification(rows[0]) : null;
+    },
+    async list(userId, { unreadOnly, limit }) {
+      const rows = await db
+        .select()
+        .from(notifications)
+        .where(and(eq(notifications.userId, userId), unreadOnly ? isNull(notifications.readAt) : undefined))
+        .orderBy(desc(notifications.id))
+        .limit(limit);
+      const [count] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(notifications)
+        .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+      return { items: rows.map(toNotification), unread_count: count?.n ?? 0 };
+    },
+    async markRead(userId, id) {
+      const rows = await db
+        .update(notifications)
+        .set({ readAt: new Date() })
+        .where(and(eq(notifications.userId, userId), isNull(notifications.readAt), id === 'all' ? undefined : eq(notifications.id, id)))
+        .returning({ id: notifications.id });
+      return rows.length;
+    },
+  };
+}
+
+export function createPreferencesStore(db: Db): PreferencesStore {
+  return {
+    async get(userId) {
+      const [row] = await db.select().from(userPreferences).where(eq(userPreferences.userId, userId));
+      return { email_reminders: row?.emailReminders ?? false, time_zone: row?.timeZone ?? 'UTC' };
+    },
+    async put(userId, p) {
+      await db
+        .insert(userPreferences)
+        .values({ userId, emailReminders: p.email_reminders, timeZone: p.time_zone })
+        .onConflictDoUpdate({ target: userPreferences.userId, set: { emailReminders: p.email_reminders, timeZone: p.time_zone, updatedAt: new Date() } });
+      return p;
+    },
+  };
+}
+
+export function createViewStore(db: Db): ViewStore {
+  const toView = (r: typeof savedViews.$inferSelect): SavedView => ({ id: r.id, name: r.name, query: r.query as Record<string, unknown>, created_at: r.createdAt.toISOString() });
+  return {
+    async list(userId) {
+      return (await db.select().from(savedViews).where(eq(savedViews.userId, userId)).orderBy(savedViews.name)).map(toView);
+    },
+    async create(userId, name, query) {
+      const rows = await db.insert(savedViews).values({ userId, name, query }).onConflictDoNothing().returning();
+      return rows[0] ? toView(rows[0]) : 'duplicate';
+    },
+    async remove(userId, id) {
+      const rows = await db.delete(savedViews).where(and(eq(savedViews.userId, userId), eq(savedViews.id, id))).returning({ id: savedViews.id });
+      return rows.length > 0;
+    },
+  };
+}
+
+export function createUserDirectory(db: Db): UserDirectory {
+  return {
+    async email(userId) {
+      const [row] = await db.select({ email: user.email }).from(user).where(eq(user.id, userId));
+      return row?.email ?? null;
+    },
+  };
+}
+
+export function createProcessedEvents(db: Db): ProcessedEvents {
+  return {
+    async mark(consumer, eventId) {
+      const rows = await db.insert(processedEvents).values({ consumer, eventId }).onConflictDoNothing().returning({ c: processedEvents.consumer });
+      return rows.length > 0;
+    },
+    async seen(consumer, eventId) {
+      const rows = await db.select({ c: processedEvents.consumer }).from(processedEvents).where(and(eq(processedEvents.consumer, consumer), eq(processedEvents.eventId, eventId)));
+      return rows.length > 0;
+    },
+  };
+}
+
+/** The outbox keeps sent task-updates for a while; that is the replay log. */
+export function createUpdatesLog(db: Db): UpdatesLog {
+  return {
+    async since(userId, afterSeq, limit) {
+      const rows = await db
+        .select({ seq: outbox.seq, data: outbox.payload })
+        .from(outbox)
+        .where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates), gt(outbox.seq, afterSeq), lt(outbox.seq, sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null)`)))
+        .orderBy(outbox.seq)
+        .limit(limit);
+      return rows;
+    },
+    async latest(userId) {
+      const [row] = await db.select({ seq: sql<number>`coalesce(max(${outbox.seq}), 0)::bigint`.mapWith(Number) }).from(outbox).where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates)));
+      return row?.seq ?? 0;
+    },
+  };
+}

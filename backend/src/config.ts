@@ -1,0 +1,71 @@
+/**
+ * Configuration from the environment, validated once at start-up. A bad value stops
+ * the process with a message that names the variable and what it expects.
+ */
+import { z } from 'zod';
+
+export const ROLES = ['all', 'api', 'notifier', 'recurrence', 'audit', 'realtime'] as const;
+export type Role = (typeof ROLES)[number];
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  KAIROS_DATA_DIR: z.string().default('./.data'),
+  KAIROS_PUBLIC_URL: z.url().optional(),
+  /** Extra origins allowed to call the API with credentials (comma-separated). */
+  KAIROS_TRUSTED_ORIGINS: z.string().default('http://localhost:3000,http://127.0.0.1:3000'),
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Requests per minute per client to the sign-in / sign-up endpoints. */
+  KAIROS_AUTH_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
+  KAIROS_JWT_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 15m, 1h or 30s').default('15m'),
+  /** Where roles other than api fetch the JWKS (defaults to the api through Dapr). */
+  KAIROS_JWKS_URL: z.url().optional(),
+  /** SMTP for e-mail reminders in the embedded mode, e.g. smtp://user:pass@host:587. */
+  KAIROS_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  KAIROS_MAIL_FROM: z.string().default('Kairos <reminders@localhost>'),
+  KAIROS_EVENTS: z.enum(['embedded', 'dapr']).default('embedded'),
+  DAPR_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3500),
+  APP_ID: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.default(false),
+  KAIROS_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  KAIROS_SKIP_MIGRATIONS: bool.default(false),
+  KAIROS_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  KAIROS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+export type Config = z.infer<typeof envSchema> & { role: Role; port: number };
+
+export class ConfigError extends Error {}
+
+const DEFAULT_PORTS: Record<Role, number> = { all: 4000, api: 4000, notifier: 4001, recurrence: 4002, audit: 4003, realtime: 4004 };
+
+export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  if (role !== 'all' && !cfg.DATABASE_URL) {
+    throw new ConfigError(`role "${role}" runs in distributed mode and needs DATABASE_URL (postgres://…); only --role all can use the embedded database`);
+  }
+  return { ...cfg, role, port: cfg.PORT ?? DEFAULT_PORTS[role] };
+}
+
+export function parseRole(value: string | undefined): Role {
+  const role = value ?? 'all';
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new ConfigError(`unknown role "${role}"; expected one of: ${ROLES.join(', ')}`);
+  }
+  return role as Role;
+}

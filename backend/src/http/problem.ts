@@ -1,0 +1,97 @@
+/**
+ * RFC 9457 problem details for every error the API returns. Whatever goes wrong —
+ * a malformed body, an unknown field, a stale version — the client gets a 4xx with a
+ * message it can show; a 500 means a bug and is logged with the request id.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
+import { InvalidCursorError } from '../adapters/postgres/keyset.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail?: string,
+    readonly extra: Partial<Problem> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+/** Problem types are relative URIs documented in the OpenAPI description. */
+const TYPE_BASE = '/problems/';
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.status(p.status).type('application/problem+json').send(p);
+}
+
+function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem | null {
+  const instance = req.url.split('?')[0];
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as FastifyError).validationContext ?? 'body';
+    const prefix = where === 'body' ? [] : [where];
+    const errors = err.validation.flatMap((v) => {
+      const path = [...prefix, ...v.instancePath.split('/').filter(Boolean)];
+      // An unknown field is reported against the field itself, so a form can show it there.
+      if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
+        return (v.params.keys as string[]).map((k) => ({ path: [...path, k].join('.'), message: 'is not a known field' }));
+      }
+      return [{ path: path.join('.') || where, message: v.message ?? 'is invalid' }];
+    });
+    return { type: `${TYPE_BASE}validation`, title: 'Invalid request', status: 400, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), instance, errors };
+  }
+  if (err instanceof NotFoundError) return { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: err.message, instance };
+  if (err instanceof VersionMismatchError) {
+    return { type: `${TYPE_BASE}version-conflict`, title: 'Version conflict', status: 409, detail: err.message, instance, current_version: err.current };
+  }
+  if (err instanceof UnprocessableError) {
+    return { type: `${TYPE_BASE}unprocessable`, title: 'Invalid task', status: 422, detail: err.message, instance, errors: err.errors };
+  }
+  if (err instanceof InvalidCursorError) {
+    return { type: `${TYPE_BASE}validation`, title: 'Invalid request', status: 400, detail: err.message, instance, errors: [{ path: 'cursor', message: err.message }] };
+  }
+  if (err instanceof HttpProblem) {
+    return { type: `${TYPE_BASE}${err.title.toLowerCase().replace(/\W+/g, '-')}`, title: err.title, status: err.status, detail: err.message, instance, ...err.extra };
+  }
+  const fe = err as FastifyError;
+  const status = fe.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const known: Record<string, [string, string]> = {
+      FST_ERR_CTP_INVALID_JSON_BODY: ['Malformed JSON', 'The request body is not valid JSON.'],
+      FST_ERR_CTP_EMPTY_JSON_BODY: ['Malformed JSON', 'The request body is empty but Content-Type is application/json.'],
+      FST_ERR_CTP_BODY_TOO_LARGE: ['Payload too large', 'The request body is larger than the server accepts.'],
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: ['Unsupported media type', 'Send the body as application/json.'],
+    };
+    const [title, detail] = known[fe.code] ?? [httpTitle(status), fe.message];
+    return { type: `${TYPE_BASE}${title.toLowerCase().replace(/\W+/g, '-')}`, title, status, detail, instance };
+  }
+  return null;
+}
+
+function httpTitle(status: number): string {
+  const titles: Record<number, string> = { 400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 409: 'Conflict', 412: 'Precondition failed', 413: 'Payload too large', 415: 'Unsupported media type', 422: 'Unprocessable content', 429: 'Too many requests' };
+  return titles[status] ?? 'Request error';
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const problem = problemFor(err as FastifyError, req);
+    if (problem) return sendProblem(reply, problem);
+    req.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, { type: `${TYPE_BASE}internal`, title: 'Internal server error', status: 500, detail: `Something went wrong on our side (request ${req.id}).`, instance: req.url.split('?')[0] });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: `No route for ${req.method} ${req.url.split('?')[0]}`, instance: req.url.split('?')[0] }),
+  );
+}

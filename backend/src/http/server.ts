@@ -1,0 +1,76 @@
+/**
+ * Builds the HTTP server of a role: Fastify with zod validation, problem+json errors,
+ * OpenAPI 3.1 at /docs, health, metrics, and whichever route plugins the role serves.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { registerProblemHandlers } from './problem.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { metricsRoutes } from './metrics.js';
+
+export interface ServerOptions {
+  logger: Logger;
+  bodyLimit: number;
+  registry: Registry;
+  readiness: Record<string, ReadinessCheck>;
+  isDraining: () => boolean;
+  /** Route plugins with their options, registered in order. */
+  plugins: Array<[FastifyPluginAsync<never>, unknown]>;
+  openapi: boolean;
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit,
+    // One log line per request is written by the onResponse hook below, with the route template.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerProblemHandlers(app);
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;
+    const level = reply.statusCode >= 500 ? 'error' : 'debug';
+    req.log[level]({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  if (opts.openapi) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Kairos API',
+          version: '1',
+          description:
+            'Event-driven task manager. Authenticate with the session cookie (web) or `Authorization: Bearer <JWT>` from `GET /api/auth/token`. Errors are RFC 9457 `application/problem+json`.',
+        },
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            sessionCookie: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' },
+          },
+        },
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  await app.register(healthRoutes, { checks: opts.readiness, isDraining: opts.isDraining });
+  await app.register(metricsRoutes, { registry: opts.registry });
+  for (const [plugin, pluginOpts] of opts.plugins) await app.register(plugin, pluginOpts as never);
+  return app;
+}

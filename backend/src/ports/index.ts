@@ -1,0 +1,171 @@
+/**
+ * Ports: the interfaces the use cases (app/) are written against. Adapters in
+ * adapters/ implement them — postgres (Drizzle on pg or PGlite), embedded
+ * (in-process), dapr (sidecar HTTP API), smtp.
+ */
+import type { NewTask, Priority, Task, TaskPatch } from '../domain/types.js';
+import type { OutboxRecord } from '../domain/events.js';
+
+export type SortField = 'due' | 'priority' | 'title' | 'created' | 'updated' | 'relevance';
+
+export interface ListQuery {
+  status: 'all' | 'pending' | 'completed';
+  priority?: Priority[];
+  tags?: string[];
+  tagMode: 'any' | 'all';
+  dueFrom?: string;
+  dueTo?: string;
+  overdue?: boolean;
+  noDue?: boolean;
+  hasReminder?: boolean;
+  recurring?: boolean;
+  /** Free-text search: ranked full-text plus prefix matching ("gro" → "groceries"). */
+  q?: string;
+  sort: SortField;
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Opaque keyset cursor from a previous page. */
+  cursor?: string;
+  /** Reference instant for "overdue". */
+  now: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface TagCount {
+  tag: string;
+  /** Tasks with this tag, and how many of them are still open. */
+  count: number;
+  open: number;
+}
+
+/** Task persistence, always scoped to one owner. Runs inside a unit of work. */
+export interface TaskRepository {
+  get(userId: string, id: number): Promise<Task | null>;
+  list(userId: string, query: ListQuery): Promise<Page<Task>>;
+  tags(userId: string): Promise<TagCount[]>;
+  insert(userId: string, task: Required<NewTask> & { series_id: string | null; occurrence: number }): Promise<Task>;
+  /** Applies the patch if `expectedVersion` (when given) matches; bumps version. */
+  update(
+    userId: string,
+    id: number,
+    patch: TaskPatch & { completed_at?: string | null },
+    expectedVersion?: number,
+  ): Promise<Task | 'not_found' | 'version_mismatch'>;
+  delete(userId: string, id: number, expectedVersion?: number): Promise<Task | 'not_found' | 'version_mismatch'>;
+  /** For idempotent creation of a recurring task's next occurrence. */
+  findOccurrence(userId: string, seriesId: string, occurrence: number): Promise<Task | null>;
+}
+
+/** Appends event and reminder-intent records in the same transaction as the change. */
+export interface OutboxWriter {
+  append(records: OutboxRecord[]): Promise<void>;
+}
+
+export interface Tx {
+  tasks: TaskRepository;
+  outbox: OutboxWriter;
+  notifications: NotificationStore;
+}
+
+/** Runs `fn` in one database transaction; everything written through `tx` commits or rolls back together. */
+export interface UnitOfWork {
+  run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/** Publishes an event to a topic (in-process bus or Dapr pub/sub → Kafka). */
+export interface EventPublisher {
+  publish(topic: string, event: { id: string; type: string; data: unknown; traceparent?: string }): Promise<void>;
+}
+
+/** Schedules a one-shot job at an exact instant (in-process timer persisted in the DB, or Dapr Jobs). */
+export interface JobScheduler {
+  schedule(name: string, at: Date, payload: unknown): Promise<void>;
+  cancel(name: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+// ── Consumer-side stores ───────────────────────────────────────────────────────────
+
+export interface HistoryEntry {
+  id: number;
+  event_id: string;
+  event_type: string;
+  at: string;
+  task_data: unknown;
+}
+
+/** Append-only task history (audit role). Appending the same event twice is a no-op. */
+export interface AuditStore {
+  append(e: { event_id: string; user_id: string; task_id: number; event_type: string; task_data: unknown; at: string }): Promise<boolean>;
+  history(userId: string, taskId: number, limit: number): Promise<HistoryEntry[]>;
+}
+
+export interface Notification {
+  id: number;
+  task_id: number;
+  title: string;
+  due_at: string | null;
+  remind_at: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface NotificationStore {
+  /** Stores the notification for a reminder event; null if that event was already stored. */
+  insert(n: { event_id: string; user_id: string; task_id: number; title: string; due_at: string | null; remind_at: string }): Promise<Notification | null>;
+  list(userId: string, opts: { unreadOnly: boolean; limit: number }): Promise<{ items: Notification[]; unread_count: number }>;
+  markRead(userId: string, id: number | 'all'): Promise<number>;
+}
+
+export interface Preferences {
+  email_reminders: boolean;
+  time_zone: string;
+}
+
+export interface PreferencesStore {
+  get(userId: string): Promise<Preferences>;
+  put(userId: string, prefs: Preferences): Promise<Preferences>;
+}
+
+export interface SavedView {
+  id: number;
+  name: string;
+  query: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface ViewStore {
+  list(userId: string): Promise<SavedView[]>;
+  create(userId: string, name: string, query: Record<string, unknown>): Promise<SavedView | 'duplicate'>;
+  remove(userId: string, id: number): Promise<boolean>;
+}
+
+export interface UserDirectory {
+  email(userId: string): Promise<string | null>;
+}
+
+/** Remembers which side effects (e.g. an e-mail) were done for an event, for idempotency. */
+export interface ProcessedEvents {
+  /** True the first time a (consumer, event id) pair is marked. */
+  mark(consumer: string, eventId: string): Promise<boolean>;
+  seen(consumer: string, eventId: string): Promise<boolean>;
+}
+
+/** Ordered log of a user's task-updates, for WebSocket clients that reconnect. */
+export interface UpdatesLog {
+  since(userId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; data: unknown }>>;
+  latest(userId: string): Promise<number>;
+}
+
+export interface Mailer {
+  send(mail: { to: string; subject: string; text: string }): Promise<void>;
+}

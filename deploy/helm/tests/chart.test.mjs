@@ -1,0 +1,302 @@
+// Invariants of the rendered chart (node --test). Renders with the helm binary in $HELM
+// (deploy/validate/run.sh sets it) for the default values, every values-*.yaml of the
+// chart and the test variants in this folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const chart = path.resolve(here, '../kairos');
+const repo = path.resolve(here, '../../..');
+const HELM = process.env.HELM || 'helm';
+const KUBE_VERSION = process.env.KUBE_VERSION || '1.33.0';
+const NS = 'kairos';
+
+function render(valueFiles = [], set = []) {
+  const args = ['template', 'kairos', chart, '-n', NS, '--kube-version', KUBE_VERSION];
+  for (const f of valueFiles) args.push('-f', f);
+  for (const s of set) args.push('--set', s);
+  const out = execFileSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
+}
+function renderFails(set) {
+  try {
+    render([], set);
+  } catch (e) {
+    return String(e.stderr || e.message);
+  }
+  return null;
+}
+
+const variants = {
+  default: [],
+  ...Object.fromEntries(
+    fs.readdirSync(chart).filter((f) => /^values-.+\.yaml$/.test(f)).map((f) => [f.replace(/^values-|\.yaml$/g, ''), [path.join(chart, f)]]),
+  ),
+  external: [path.join(here, 'values-external.yaml')],
+};
+const rendered = Object.fromEntries(Object.entries(variants).map(([k, files]) => [k, render(files)]));
+
+const ofKind = (docs, kind) => docs.filter((d) => d.kind === kind);
+const byName = (docs, kind, name) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+const podTemplate = (w) => (w.kind === 'Job' ? w.spec.template : w.spec.template);
+const workloads = (docs) => docs.filter((d) => ['Deployment', 'StatefulSet', 'Job'].includes(d.kind));
+const BACKEND = ['api', 'notifier', 'recurrence', 'audit', 'realtime'];
+const appIdOf = (dep) => podTemplate(dep).metadata.annotations?.['dapr.io/app-id'];
+
+for (const [variant, docs] of Object.entries(rendered)) {
+  test(`[${variant}] every workload: probes, resources, securityContext, Dapr annotations`, () => {
+    const ws = workloads(docs);
+    assert.ok(ws.length >= 6, 'expected at least six workloads');
+    for (const w of ws) {
+      const pod = podTemplate(w).spec;
+      const ann = podTemplate(w).metadata.annotations ?? {};
+      const where = `${w.kind}/${w.metadata.name}`;
+      assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: pod runAsNonRoot`);
+      assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${where}: pod seccomp`);
+      assert.ok(['true', 'false'].includes(ann['dapr.io/enabled']), `${where}: dapr.io/enabled must be explicit`);
+      for (const c of pod.containers) {
+        const cw = `${where}/${c.name}`;
+        if (w.kind !== 'Job') {
+          for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.ok(c[p], `${cw}: ${p}`);
+          assert.notDeepEqual(c.livenessProbe, c.readinessProbe, `${cw}: liveness and readiness must differ`);
+        }
+        for (const k of ['requests', 'limits']) for (const r of ['cpu', 'memory', 'ephemeral-storage']) assert.ok(c.resources?.[k]?.[r], `${cw}: resources.${k}.${r}`);
+        const sc = c.securityContext ?? {};
+        assert.equal(sc.runAsNonRoot, true, `${cw}: runAsNonRoot`);
+        assert.ok(sc.runAsUser >= 10000, `${cw}: runAsUser >= 10000`);
+        assert.equal(sc.readOnlyRootFilesystem, true, `${cw}: readOnlyRootFilesystem`);
+        assert.equal(sc.allowPrivilegeEscalation, false, `${cw}: allowPrivilegeEscalation`);
+        assert.deepEqual(sc.capabilities?.drop, ['ALL'], `${cw}: drop ALL`);
+        assert.ok((c.volumeMounts ?? []).some((m) => m.mountPath === '/tmp'), `${cw}: writable /tmp`);
+      }
+      if (w.kind === 'Deployment') {
+        assert.equal(w.spec.strategy.rollingUpdate.maxUnavailable, 0, `${where}: maxUnavailable 0`);
+        assert.ok(pod.containers[0].lifecycle?.preStop, `${where}: preStop`);
+        assert.ok(pod.terminationGracePeriodSeconds >= 20, `${where}: grace period`);
+        assert.ok(byName(docs, 'PodDisruptionBudget', w.metadata.name), `${where}: PDB`);
+      }
+      const component = podTemplate(w).metadata.labels['app.kubernetes.io/component'];
+      if (BACKEND.includes(component)) {
+        assert.equal(ann['dapr.io/enabled'], 'true', `${where}: Dapr sidecar`);
+        assert.equal(ann['dapr.io/app-id'], `kairos-${component}`, `${where}: app id`);
+        assert.equal(ann['dapr.io/app-port'], String(pod.containers[0].ports[0].containerPort), `${where}: app port`);
+        assert.equal(ann['dapr.io/config'], 'kairos-config');
+        assert.equal(ann['dapr.io/enable-metrics'], 'true');
+        assert.equal(ann['dapr.io/metrics-port'], '9090');
+        for (const k of ['log-level', 'sidecar-cpu-request', 'sidecar-memory-request', 'sidecar-cpu-limit', 'sidecar-memory-limit']) assert.ok(ann[`dapr.io/${k}`], `${where}: dapr.io/${k}`);
+        assert.deepEqual(pod.containers[0].args, ['--role', component]);
+      } else {
+        assert.equal(pod.automountServiceAccountToken, false, `${where}: no service-account token`);
+      }
+    }
+  });
+
+  test(`[${variant}] every Dapr resource is scoped to real app ids`, () => {
+    const appIds = new Set(ofKind(docs, 'Deployment').map(appIdOf).filter(Boolean));
+    assert.deepEqual([...appIds].sort(), BACKEND.map((r) => `kairos-${r}`).sort());
+    for (const d of docs.filter((x) => x.apiVersion?.startsWith('dapr.io/') && x.kind !== 'Configuration')) {
+      assert.ok(Array.isArray(d.scopes) && d.scopes.length > 0, `${d.kind}/${d.metadata.name} has scopes`);
+      for (const s of d.scopes) assert.ok(appIds.has(s), `${d.kind}/${d.metadata.name}: scope ${s} is an app id`);
+    }
+    for (const c of ofKind(docs, 'Component')) {
+      for (const m of c.spec.metadata) {
+        if (m.secretKeyRef) assert.equal(c.auth?.secretStore, 'kairos-secrets', `${c.metadata.name}: secrets through kairos-secrets`);
+      }
+    }
+  });
+
+  test(`[${variant}] KEDA triggers match real subscriptions, consumer groups and partitions`, () => {
+    const subs = ofKind(docs, 'Subscription');
+    const comps = ofKind(docs, 'Component');
+    const topics = ofKind(docs, 'KafkaTopic');
+    const scaled = ofKind(docs, 'ScaledObject');
+    assert.deepEqual(scaled.map((s) => s.metadata.name).sort(), ['kairos-audit', 'kairos-notifier', 'kairos-recurrence']);
+    for (const so of scaled) {
+      const dep = byName(docs, 'Deployment', so.spec.scaleTargetRef.name);
+      assert.ok(dep, `${so.metadata.name}: target exists`);
+      const appId = appIdOf(dep);
+      const consumed = subs.filter((s) => s.scopes.includes(appId));
+      assert.deepEqual(so.spec.triggers.map((t) => t.metadata.topic).sort(), consumed.map((s) => s.spec.topic).sort(), `${appId}: one trigger per consumed topic`);
+      for (const t of so.spec.triggers) {
+        assert.equal(t.type, 'kafka');
+        const sub = consumed.find((s) => s.spec.topic === t.metadata.topic);
+        const comp = comps.find((c) => c.metadata.name === sub.spec.pubsubname);
+        const group = comp.spec.metadata.find((m) => m.name === 'consumerGroup').value.replaceAll('{appID}', appId);
+        assert.equal(t.metadata.consumerGroup, group, `${appId}: trigger group = Dapr consumer group`);
+        assert.ok(!/[{}]/.test(group), `${appId}: consumer group is fixed per app (not per replica)`);
+        const brokers = comp.spec.metadata.find((m) => m.name === 'brokers').value;
+        assert.equal(t.metadata.bootstrapServers, brokers, `${appId}: same brokers as Dapr`);
+        assert.ok(so.spec.pollingInterval <= 10, 'fast polling');
+        const kt = topics.find((k) => k.spec.topicName === t.metadata.topic);
+        if (kt) assert.ok(so.spec.maxReplicaCount <= kt.spec.partitions, `${appId}: maxReplicas <= partitions of ${t.metadata.topic}`);
+        if (variant === 'external') {
+          assert.equal(t.authenticationRef?.name, 'kairos-kafka');
+          assert.equal(t.metadata.sasl, 'scram_sha512');
+          assert.equal(t.metadata.tls, 'enable');
+        }
+      }
+    }
+    for (const s of subs) {
+      assert.equal(s.spec.deadLetterTopic, `${s.spec.topic}.dlq`);
+      if (topics.length) {
+        for (const name of [s.spec.topic, s.spec.deadLetterTopic]) assert.ok(topics.some((k) => k.spec.topicName === name), `KafkaTopic ${name}`);
+      }
+    }
+    const hpas = ofKind(docs, 'HorizontalPodAutoscaler').map((h) => h.metadata.name).sort();
+    assert.deepEqual(hpas, ['kairos-api', 'kairos-realtime', 'kairos-web']);
+    for (const h of ofKind(docs, 'HorizontalPodAutoscaler')) assert.equal(h.spec.metrics[0].resource.name, 'cpu');
+  });
+
+  test(`[${variant}] routing: / -> web, /api and /docs -> api, /ws -> realtime`, () => {
+    const want = { '/': 'kairos-web', '/api': 'kairos-api', '/docs': 'kairos-api', '/ws': 'kairos-realtime' };
+    const ing = ofKind(docs, 'Ingress')[0];
+    const route = ofKind(docs, 'HTTPRoute')[0];
+    assert.ok(ing || route, 'an Ingress or an HTTPRoute');
+    if (ing) {
+      const got = Object.fromEntries(ing.spec.rules[0].http.paths.map((p) => [p.path, p.backend.service.name]));
+      assert.deepEqual(got, want);
+    }
+    if (route) {
+      const got = Object.fromEntries(route.spec.rules.map((r) => [r.matches[0].path.value, r.backendRefs[0].name]));
+      assert.deepEqual(got, want);
+    }
+  });
+
+  test(`[${variant}] NetworkPolicies allow exactly the flows the system uses`, () => {
+    const v = variantValues(variant);
+    const got = new Set(flows(docs));
+    const want = new Set(expectedFlows(v));
+    const missing = [...want].filter((f) => !got.has(f));
+    const extra = [...got].filter((f) => !want.has(f));
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+    const deny = byName(docs, 'NetworkPolicy', 'kairos-default-deny');
+    assert.deepEqual(deny.spec.policyTypes, ['Ingress', 'Egress']);
+    assert.equal(deny.spec.ingress, undefined);
+    assert.equal(deny.spec.egress, undefined);
+  });
+}
+
+// ---- NetworkPolicy flow model
+function peerName(p) {
+  if (p.ipBlock) return `cidr:${p.ipBlock.cidr}`;
+  const ns = p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+  const pod = p.podSelector?.matchLabels ?? {};
+  if (pod['k8s-app'] === 'kube-dns') return 'dns';
+  if (pod['strimzi.io/kind'] === 'Kafka') return 'kafka';
+  if (pod['app.kubernetes.io/component']) return pod['app.kubernetes.io/component'];
+  if (pod['kairos.dev/tier']) return `tier:${pod['kairos.dev/tier']}`;
+  const tierIn = p.podSelector?.matchExpressions?.find((e) => e.key === 'kairos.dev/tier' && e.operator === 'In');
+  if (tierIn) return `tier:${[...tierIn.values].sort().join('|')}`;
+  if (ns) return `ns:${ns}`;
+  return JSON.stringify(p);
+}
+function flows(docs) {
+  const out = [];
+  for (const np of ofKind(docs, 'NetworkPolicy')) {
+    const self = np.spec.podSelector.matchLabels?.['app.kubernetes.io/component'];
+    if (!self) continue;
+    for (const r of np.spec.ingress ?? []) for (const p of r.from ?? []) for (const port of r.ports ?? []) out.push(`${peerName(p)} -> ${self}:${port.port}/${port.protocol}`);
+    for (const r of np.spec.egress ?? []) for (const p of r.to ?? []) for (const port of r.ports ?? []) out.push(`${self} -> ${peerName(p)}:${port.port}/${port.protocol}`);
+  }
+  return out;
+}
+function variantValues(variant) {
+  const ext = variant === 'external';
+  const internalPg = variant === 'minikube';
+  const pg = internalPg ? ['postgresql:5432'] : [`cidr:${{ gke: '10.0.0.0/8', aks: '10.20.0.0/24', oke: '10.0.20.0/24', external: '10.10.0.0/24' }[variant] ?? '0.0.0.0/0'}:5432`];
+  const kafka = ext ? ['cidr:203.0.113.0/24:9092'] : variant === 'aks' || variant === 'oke' ? ['cidr:0.0.0.0/0:9092'] : ['kafka:9092'];
+  const api = { gke: [['172.16.0.0/28'], [443]], aks: [['0.0.0.0/0'], [443]], oke: [['10.0.0.0/28'], [6443]] }[variant] ?? [['0.0.0.0/0'], [443, 6443]];
+  const ingressNs = { gke: 'gateway', aks: 'app-routing-system' }[variant] ?? 'ingress-nginx';
+  return { pg, kafka, api, ingressNs, otel: ext, smtp: ext ? ['cidr:198.51.100.10/32:587'] : [], dnsExtra: variant === 'gke' ? ['169.254.20.10/32'] : [], internalPg };
+}
+// The flow table: who talks to whom, on which port.
+function expectedFlows(v) {
+  const ports = { web: 3000, api: 4000, notifier: 4001, recurrence: 4002, audit: 4003, realtime: 4004 };
+  const f = [];
+  const dns = (c) => {
+    f.push(`${c} -> dns:53/UDP`, `${c} -> dns:53/TCP`);
+    for (const cidr of v.dnsExtra) f.push(`${c} -> cidr:${cidr}:53/UDP`, `${c} -> cidr:${cidr}:53/TCP`);
+  };
+  for (const c of ['web', 'api', 'realtime']) f.push(`ns:${v.ingressNs} -> ${c}:${ports[c]}/TCP`);
+  f.push('web -> api:4000/TCP'); // ingress side (api's policy) and egress side (web's policy)
+  for (const [c, port] of Object.entries(ports)) f.push(`ns:monitoring -> ${c}:${port}/TCP`);
+  dns('web');
+  for (const c of BACKEND) {
+    f.push(`tier:backend -> ${c}:50002/TCP`, `ns:monitoring -> ${c}:9090/TCP`);
+    dns(c);
+    for (const p of [50001, 6500, 50005, 50006]) f.push(`${c} -> ns:dapr-system:${p}/TCP`);
+    f.push(`${c} -> tier:backend:50002/TCP`);
+    for (const cidr of v.api[0]) for (const p of v.api[1]) f.push(`${c} -> cidr:${cidr}:${p}/TCP`);
+    for (const k of v.kafka) f.push(`${c} -> ${k}/TCP`);
+    for (const p of v.pg) f.push(`${c} -> ${p}/TCP`);
+    if (v.otel) for (const p of [4317, 4318]) f.push(`${c} -> ns:monitoring:${p}/TCP`);
+  }
+  for (const s of v.smtp) f.push(`notifier -> ${s}/TCP`);
+  dns('migrate');
+  for (const p of v.pg) f.push(`migrate -> ${p}/TCP`);
+  if (v.internalPg) f.push('tier:backend|migrate -> postgresql:5432/TCP');
+  return [...new Set(f)];
+}
+
+// ---- The chart's Dapr resources against the local stack's deploy/dapr/
+const daprDir = path.join(repo, 'deploy/dapr');
+const localFiles = fs.existsSync(daprDir) ? fs.readdirSync(daprDir, { recursive: true }).filter((f) => /\.ya?ml$/.test(f)) : [];
+test('Dapr resources match deploy/dapr (names, types, versions, scopes, topics, routes)', { skip: localFiles.length ? false : 'deploy/dapr has no YAML files yet' }, () => {
+  const local = localFiles.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(daprDir, f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
+  const chartDocs = rendered.default.filter((d) => d.apiVersion?.startsWith('dapr.io/'));
+  const key = (d) => `${d.kind}/${d.metadata.name}`;
+  assert.deepEqual(chartDocs.map(key).sort(), local.map(key).sort(), 'same Dapr resources');
+  for (const l of local) {
+    const c = chartDocs.find((d) => key(d) === key(l));
+    const k = key(l);
+    assert.equal(c.apiVersion, l.apiVersion, `${k}: apiVersion`);
+    // An unscoped resource applies to every app id: compare the effective scopes.
+    const all = BACKEND.map((r) => `kairos-${r}`);
+    const effective = (s) => [...(s?.length ? s : all)].sort();
+    assert.deepEqual(effective(c.scopes), effective(l.scopes), `${k}: scopes`);
+    if (l.kind === 'Component') {
+      // The secret store is the one deliberate difference: local file on a laptop, Kubernetes Secrets in the cluster.
+      if (l.metadata.name === 'kairos-secrets') assert.equal(c.spec.type, 'secretstores.kubernetes');
+      else assert.equal(c.spec.type, l.spec.type, `${k}: type`);
+      assert.equal(c.spec.version, l.spec.version, `${k}: version`);
+      assert.equal(c.auth?.secretStore, l.auth?.secretStore, `${k}: auth.secretStore`);
+      // Metadata values are environment-specific; fixed behaviour must agree.
+      for (const name of ['consumerGroup', 'initialOffset', 'route', 'direction', 'tablePrefix', 'metadataTableName']) {
+        const lv = l.spec.metadata?.find((m) => m.name === name);
+        const cv = c.spec.metadata?.find((m) => m.name === name);
+        if (!lv) continue;
+        assert.ok(cv, `${k}: metadata ${name} present`);
+        if (name === 'consumerGroup') {
+          // Per-replica groups may use {uuid} locally and {podName} in the cluster; per-app groups must be identical.
+          const perReplica = (x) => /\{(uuid|podName)\}/.test(x);
+          assert.equal(perReplica(cv.value), perReplica(lv.value), `${k}: consumerGroup per replica on both sides`);
+          if (!perReplica(lv.value)) assert.equal(cv.value, lv.value, `${k}: consumerGroup`);
+        } else if (lv.value !== undefined) assert.equal(String(cv.value), String(lv.value), `${k}: ${name}`);
+      }
+    }
+    if (l.kind === 'Subscription') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
+    if (l.kind === 'Resiliency') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
+    if (l.kind === 'Configuration') {
+      const strip = (ac) => ({ ...ac, policies: ac.policies.map(({ namespace, ...p }) => p) });
+      assert.deepEqual(strip(c.spec.accessControl), strip(l.spec.accessControl), `${k}: accessControl`);
+      assert.equal(c.spec.tracing.samplingRate, l.spec.tracing.samplingRate, `${k}: sampling`);
+    }
+  }
+});
+
+test('guards: bad values fail the render', () => {
+  assert.match(renderFails(['components.notifier.autoscaling.maxReplicas=50']) ?? '', /exceeds the 6 partitions|maxReplicas/);
+  assert.match(renderFails(['kafka.mode=zookeeper']) ?? '', /kafka.mode|enum|must be one of/i);
+  assert.match(renderFails(['kafka.mode=external']) ?? '', /brokers/);
+  assert.match(renderFails(['postgresql.mode=sqlite']) ?? '', /postgresql.mode|must be one of/i);
+  assert.match(renderFails(['components.api.resources=null']) ?? 'accepted', /resources|required|invalid type|accepted/);
+});
+
+test('every values file of the chart is covered by a variant', () => {
+  assert.deepEqual(Object.keys(rendered).sort(), ['aks', 'default', 'external', 'gke', 'minikube', 'oke']);
+});

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# provision.sh [postgres|kafka|dapr|all]...
+#
+# Obtains the distributed stack's infrastructure, idempotently, and caches it
+# outside the repository in ${KAIROS_CACHE:-~/.cache/kairos}/<component>-<version>.
+# Prefers what is already there:
+#   postgres  a server at $DATABASE_URL, else PostgreSQL server binaries (Debian
+#             package `postgresql`, installed with apt-get only when missing)
+#   kafka     a broker at $KAFKA_BROKERS, else Apache Kafka jars from Maven Central
+#             (mvn dependency:copy-dependencies with deploy/local/kafka/pom.xml)
+#   dapr      daprd + scheduler on PATH or in ~/.dapr/bin (Dapr CLI), else built
+#             from source with Go (deploy/local/dapr-build, -tags stablecomponents)
+# Versions: deploy/local/versions.env. A second run with a warm cache takes seconds.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+APT_UPDATED=0
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    die "cannot install $* automatically (no apt-get); install it with your package manager"
+  fi
+  local sudo=""
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "installing $* needs root: run 'sudo apt-get update && sudo apt-get install -y $*'"
+    sudo="sudo -n"
+  fi
+  if ((APT_UPDATED == 0)); then
+    log "apt-get update"
+    $sudo apt-get update -qq || die "apt-get update failed; check the package sources"
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" ||
+    die "apt-get install $* failed"
+}
+
+# ---------------------------------------------------------------- postgres
+provision_postgres() {
+  if [[ -n ${DATABASE_URL:-} ]]; then
+    if command -v pg_isready >/dev/null && pg_isready -q -d "$DATABASE_URL" -t 3; then
+      log "postgres: using the server at \$DATABASE_URL"
+      return 0
+    fi
+    warn "postgres: \$DATABASE_URL is set but not reachable now; the stack will use it anyway (unset it to run a local cluster)"
+    return 0
+  fi
+  if resolve_pg; then
+    log "postgres: server binaries in $PG_BINDIR ($("$PG_BINDIR/postgres" --version))"
+  else
+    log "postgres: server binaries missing; installing the distribution package"
+    apt_install postgresql
+    resolve_pg || die "postgres: installed 'postgresql' but found no initdb under /usr/lib/postgresql/*/bin"
+  fi
+  if ((EUID == 0)) && ! id "${KAIROS_PG_OS_USER:-postgres}" >/dev/null 2>&1; then
+    die "postgres: running as root needs an OS user '${KAIROS_PG_OS_USER:-postgres}' to own the cluster (PostgreSQL refuses root); create it: useradd --system postgres"
+  fi
+  local major
+  major="$("$PG_BINDIR/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)*.*/\1/')"
+  if ((major < POSTGRES_MIN_MAJOR)); then
+    die "postgres: version $major is older than $POSTGRES_MIN_MAJOR; install a newer postgresql package or set DATABASE_URL"
+  fi
+}
+
+# ---------------------------------------------------------------- kafka
+provision_kafka() {
+  if [[ -n ${KAFKA_BROKERS:-} ]]; then
+    local first="${KAFKA_BROKERS%%,*}"
+    if port_open "${first##*:}" "${first%:*}"; then
+      log "kafka: using the broker at \$KAFKA_BROKERS=$KAFKA_BROKERS"
+    else
+      warn "kafka: \$KAFKA_BROKERS=$KAFKA_BROKERS is set but not reachable now"
+    fi
+    return 0
+  fi
+  if ! command -v java >/dev/null; then
+    apt_install openjdk-17-jre-headless
+  fi
+  local jv
+  jv="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}')"
+  if [[ ${jv%%.*} -lt 17 ]]; then
+    die "kafka: Kafka $KAFKA_VERSION needs Java 17+, found $jv; install openjdk-17-jre-headless"
+  fi
+  if [[ -f $KAFKA_CACHE_DIR/.complete ]]; then
+    log "kafka: $KAFKA_VERSION cached in $KAFKA_CACHE_DIR"
+    return 0
+  fi
+  command -v mvn >/dev/null || apt_install maven
+  log "kafka: resolving org.apache.kafka:kafka_$KAFKA_SCALA:$KAFKA_VERSION from Maven Central into $KAFKA_CACHE_DIR (about 60 jars, ~100 MB)"
+  local t0=$SECONDS tmp="$KAFKA_CACHE_DIR.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp/libs"
+  if ! mvn -B -ntp -f "$KAIROS_LOCAL_DIR/kafka/pom.xml" \
+    -Dmaven.repo.local="$tmp/m2" \
+    -Dkafka.version="$KAFKA_VERSION" -Dkafka.scala="$KAFKA_SCALA" -Dlog4j.version="$LOG4J_VERSION" \
+    dependency:copy-dependencies -DoutputDirectory="$tmp/libs" -DincludeScope=runtime \
+    >"$tmp/mvn.log" 2>&1; then
+    tail -n 30 "$tmp/mvn.log" >&2
+    die "kafka: Maven could not resolve Kafka $KAFKA_VERSION (full log: $tmp/mvn.log). Check that Maven Central is reachable (mvn -v; ~/.m2/settings.xml mirrors) and that the version exists"
+  fi
+  rm -rf "$tmp/m2"
+  ls "$tmp/libs"/kafka_"$KAFKA_SCALA"-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die "kafka: kafka_$KAFKA_SCALA-$KAFKA_VERSION.jar missing after Maven ran ($tmp/mvn.log)"
+  date -Is >"$tmp/.complete"
+  rm -rf "$KAFKA_CACHE_DIR"
+  mv "$tmp" "$KAFKA_CACHE_DIR"
+  log "kafka: done in $((SECONDS - t0)) s ($(ls "$KAFKA_CACHE_DIR/libs" | wc -l) jars, $(du -sh "$KAFKA_CACHE_DIR" | cut -f1))"
+}
+
+# ---------------------------------------------------------------- dapr
+provision_dapr() {
+  if resolve_dapr; then
+    log "dapr: daprd $("$DAPRD_BIN" --version 2>/dev/null | head -n1) at $DAPRD_BIN, scheduler at $SCHEDULER_BIN"
+    return 0
+  fi
+  command -v go >/dev/null || die "dapr: no daprd found and Go is missing to build it. Either install the Dapr CLI and run 'dapr init --slim' (gives ~/.dapr/bin/daprd and scheduler), or install Go >= 1.26 (golang package or go.dev) and rerun"
+  local src="$KAIROS_LOCAL_DIR/dapr-build"
+  grep -q "github.com/dapr/dapr v$DAPR_VERSION\$" "$src/go.mod" ||
+    die "dapr: deploy/local/dapr-build/go.mod does not require github.com/dapr/dapr v$DAPR_VERSION (versions.env); update its require and replace lines"
+  local want have
+  want="$(awk '/^go /{print $2}' "$src/go.mod")"
+  have="$(go env GOVERSION | sed 's/^go//')"
+  if [[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" != "$want" ]]; then
+    die "dapr: Dapr $DAPR_VERSION needs Go >= $want, found $have; install a newer Go or use an existing daprd (dapr init --slim)"
+  fi
+
+  local dir="$DAPR_CACHE_DIR"
+  mkdir -p "$dir/build" "$dir/bin"
+  cp "$src/go.mod" "$src/tools.go" "$dir/build/"
+  [[ -f $src/go.sum ]] && cp "$src/go.sum" "$dir/build/"
+  export GOMODCACHE="$dir/gomodcache" GOCACHE="$dir/gocache" GOFLAGS="-mod=mod" CGO_ENABLED=0 GOTOOLCHAIN=local
+  local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION"
+  log "dapr: building daprd and scheduler $DAPR_VERSION from source (cold: several minutes, ~2-3 GB in $dir; warm: seconds)"
+  local t0=$SECONDS
+  # heartbeat while the long build runs
+  (
+    while sleep 30; do
+      log "  dapr build running $((SECONDS - t0)) s; module cache $(du -sh "$GOMODCACHE" 2>/dev/null | cut -f1), build cache $(du -sh "$GOCACHE" 2>/dev/null | cut -f1)"
+    done
+  ) &
+  local hb=$!
+  # shellcheck disable=SC2064
+  trap "kill $hb 2>/dev/null || true" EXIT
+  local rc=0
+  # go.sum is dapr's own go.sum plus dapr's hashes: every module is verified
+  # against it, so no checksum-database look-ups are needed.
+  {
+    cd "$dir/build" &&
+      log "  compiling scheduler (downloads modules on first run)" &&
+      go build -trimpath -ldflags "$ldflags" -o "$dir/bin/scheduler.new" github.com/dapr/dapr/cmd/scheduler &&
+      log "  compiling daprd (-tags stablecomponents)" &&
+      go build -trimpath -tags stablecomponents -ldflags "$ldflags" -o "$dir/bin/daprd.new" github.com/dapr/dapr/cmd/daprd
+  } >"$dir/build.log" 2>&1 || rc=$?
+  cd "$KAIROS_ROOT"
+  kill "$hb" 2>/dev/null || true
+  trap - EXIT
+  if ((rc != 0)); then
+    tail -n 30 "$dir/build.log" >&2
+    die "dapr: build failed (full log: $dir/build.log). Missing modules mean the Go module proxy is unreachable (check GOPROXY, GONOSUMDB/GOSUMDB); compile errors usually mean the Go version is too old"
+  fi
+  mv "$dir/bin/scheduler.new" "$dir/bin/scheduler"
+  mv "$dir/bin/daprd.new" "$dir/bin/daprd"
+  log "dapr: built in $((SECONDS - t0)) s: $("$dir/bin/daprd" --version | head -n1) ($(du -sh "$dir" | cut -f1) in $dir)"
+  if [[ ${KAIROS_DAPR_KEEP_GOCACHE:-1} == 0 ]]; then
+    go clean -cache
+    log "dapr: dropped the Go build cache (KAIROS_DAPR_KEEP_GOCACHE=0)"
+  fi
+}
+
+main() {
+  local what=("$@")
+  ((${#what[@]})) || what=(all)
+  local c
+  for c in "${what[@]}"; do
+    case "$c" in
+    postgres) provision_postgres ;;
+    kafka) provision_kafka ;;
+    dapr) provision_dapr ;;
+    all)
+      provision_postgres
+      provision_kafka
+      provision_dapr
+      ;;
+    -h | --help)
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "unknown component '$c' (postgres|kafka|dapr|all)" ;;
+    esac
+  done
+}
+
+main "$@"

@@ -1,0 +1,80 @@
+'use client';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { Task } from '@/lib/types';
+import { TaskRow } from './TaskRow';
+
+export function TaskList(props: {
+  tasks: Task[];
+  selectedId: number | null;
+  fresh: Set<number>;
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMore: () => void;
+  onToggle: (t: Task) => void;
+  onOpen: (t: Task) => void;
+  onSelect: (id: number) => void;
+  focusSelected: number;
+  label: string;
+}) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const { tasks } = props;
+  const v = useVirtualizer({
+    count: tasks.length + (props.hasMore ? 1 : 0),
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => 62,
+    overscan: 12,
+    getItemKey: (i) => tasks[i]?.id ?? 'more',
+  });
+  const items = v.getVirtualItems();
+  const last = items.at(-1);
+
+  useEffect(() => {
+    if (last && last.index >= tasks.length - 5 && props.hasMore && !props.loadingMore) props.loadMore();
+  }, [last, tasks.length, props.hasMore, props.loadingMore, props]);
+
+  // Keyboard selection (j/k) scrolls the row into view and moves focus to it.
+  const selIndex = props.selectedId === null ? -1 : tasks.findIndex((t) => t.id === props.selectedId);
+  useEffect(() => {
+    if (selIndex < 0 || !props.focusSelected) return;
+    v.scrollToIndex(selIndex, { align: 'auto' });
+    requestAnimationFrame(() => {
+      const el = parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`);
+      if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.focusSelected]);
+
+  return (
+    <div ref={parentRef} className="min-h-0 flex-1 overflow-y-auto" data-testid="task-scroller">
+      <div role="list" aria-label={props.label} style={{ height: v.getTotalSize(), position: 'relative' }}>
+        {items.map((item) => {
+          const task = tasks[item.index];
+          return (
+            <div
+              key={item.key}
+              role="listitem"
+              data-index={item.index}
+              ref={v.measureElement}
+              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
+            >
+              {task ? (
+                <TaskRow
+                  task={task}
+                  selected={task.id === props.selectedId}
+                  tabbable={props.selectedId === null || selIndex < 0 ? item.index === 0 : task.id === props.selectedId}
+                  fresh={props.fresh.has(task.id)}
+                  onToggle={props.onToggle}
+                  onOpen={props.onOpen}
+                  onSelect={props.onSelect}
+                />
+              ) : (
+                <div className="px-5 py-4 text-sm text-zinc-500">Loading more…</div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import type { InfiniteData, QueryClient } from '@tanstack/react-query';
+import type { Task, TaskPage, TaskQuery } from './types';
+
+type Lists = InfiniteData<TaskPage, string | null>;
+
+/** Whether a task belongs in a list at all, judged on the fields we can check locally. */
+export function matchesQuery(t: Task, q: TaskQuery): boolean {
+  if (q.status === 'pending' && t.completed) return false;
+  if (q.status === 'completed' && !t.completed) return false;
+  if (q.priority && !q.priority.split(',').includes(t.priority)) return false;
+  if (q.tags) {
+    const want = q.tags.split(',');
+    const ok = q.tag_mode === 'all' ? want.every((x) => t.tags.includes(x)) : want.some((x) => t.tags.includes(x));
+    if (!ok) return false;
+  }
+  if (q.no_due === 'true' && t.due_at) return false;
+  if ((q.due_from || q.due_to || q.overdue === 'true') && !t.due_at) return false;
+  if (t.due_at) {
+    const due = new Date(t.due_at).getTime();
+    if (q.due_from && due < new Date(q.due_from).getTime()) return false;
+    if (q.due_to && due > new Date(q.due_to).getTime()) return false;
+    if (q.overdue === 'true' && due >= Date.now()) return false;
+  }
+  if (q.q) {
+    const needle = q.q.toLowerCase();
+    if (!`${t.title} ${t.description} ${t.tags.join(' ')}`.toLowerCase().includes(needle)) return false;
+  }
+  return true;
+}
+
+function listEntries(qc: QueryClient) {
+  return qc.getQueriesData<Lists>({ queryKey: ['tasks'] });
+}
+
+/** Replace a task wherever it is listed (keeps its position; a stale version never wins). */
+export function upsertTask(qc: QueryClient, task: Task, opts: { insert?: boolean } = {}) {
+  for (const [key, data] of listEntries(qc)) {
+    if (!data) continue;
+    const query = (key[1] ?? {}) as TaskQuery;
+    let found = false;
+    const pages = data.pages.map((p) => ({
+      ...p,
+      items: p.items.map((t) => {
+        if (t.id !== task.id) return t;
+        found = true;
+        return t.version > task.version ? t : task;
+      }),
+    }));
+    if (!found && opts.insert && matchesQuery(task, query) && pages[0]) {
+      pages[0] = { ...pages[0], items: [task, ...pages[0].items] };
+      found = true;
+    }
+    if (found) qc.setQueryData<Lists>(key, { ...data, pages });
+  }
+  qc.setQueryData(['task', task.id], (old: Task | undefined) => (old && old.version > task.version ? old : task));
+}
+
+export function removeTask(qc: QueryClient, id: number) {
+  for (const [key, data] of listEntries(qc)) {
+    if (!data) continue;
+    qc.setQueryData<Lists>(key, { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.filter((t) => t.id !== id) })) });
+  }
+}
+
+export function replaceTempTask(qc: QueryClient, tempId: number, task: Task) {
+  for (const [key, data] of listEntries(qc)) {
+    if (!data) continue;
+    qc.setQueryData<Lists>(key, {
+      ...data,
+      pages: data.pages.map((p) => ({ ...p, items: p.items.map((t) => (t.id === tempId ? task : t)) })),
+    });
+  }
+}
+
+export function findTask(qc: QueryClient, id: number): Task | undefined {
+  const direct = qc.getQueryData<Task>(['task', id]);
+  if (direct) return direct;
+  for (const [, data] of listEntries(qc)) {
+    for (const p of data?.pages ?? []) {
+      const t = p.items.find((x) => x.id === id);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+export type Snapshot = [readonly unknown[], unknown][];
+export function snapshot(qc: QueryClient): Snapshot {
+  return [...qc.getQueriesData({ queryKey: ['tasks'] }), ...qc.getQueriesData({ queryKey: ['task'] })];
+}
+export function restore(qc: QueryClient, snap: Snapshot) {
+  for (const [key, data] of snap) qc.setQueryData(key, data);
+}

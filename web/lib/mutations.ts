@@ -1,0 +1,161 @@
+'use client';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError } from './api';
+import { findTask, removeTask, replaceTempTask, restore, snapshot, upsertTask } from './cache';
+import { toast } from './toast';
+import type { ParseResult, Task } from './types';
+
+let tempSeq = -1;
+
+function errMessage(err: unknown) {
+  return err instanceof ApiError ? err.message : 'Something went wrong';
+}
+
+export function useCreateTask() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { text: string; time_zone: string; preview: ParseResult | null }) =>
+      api<Task>('/tasks', { method: 'POST', body: { text: vars.text, time_zone: vars.time_zone } }),
+    onMutate: async (vars) => {
+      await qc.cancelQueries({ queryKey: ['tasks'] });
+      const snap = snapshot(qc);
+      const now = new Date().toISOString();
+      const p = vars.preview;
+      const temp: Task = {
+        id: tempSeq--,
+        user_id: '',
+        title: p?.title || vars.text,
+        description: '',
+        completed: false,
+        completed_at: null,
+        priority: p?.priority ?? 'none',
+        tags: p?.tags ?? [],
+        due_at: p?.due_at ?? null,
+        time_zone: vars.time_zone,
+        reminders: p?.reminders ?? [],
+        recurrence: p?.recurrence ?? null,
+        series_id: null,
+        occurrence: 1,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+      };
+      upsertTask(qc, temp, { insert: true });
+      return { snap, tempId: temp.id };
+    },
+    onSuccess: (task, _v, ctx) => {
+      if (ctx) replaceTempTask(qc, ctx.tempId, task);
+      upsertTask(qc, task, { insert: true });
+    },
+    onError: (_err, _v, ctx) => {
+      if (ctx) restore(qc, ctx.snap);
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ['tasks'] });
+      void qc.invalidateQueries({ queryKey: ['tags'] });
+    },
+  });
+}
+
+export function useToggleComplete() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (task: Task) => api<Task>(`/tasks/${task.id}/${task.completed ? 'reopen' : 'complete'}`, { method: 'POST' }),
+    onMutate: async (task) => {
+      await qc.cancelQueries({ queryKey: ['tasks'] });
+      const snap = snapshot(qc);
+      upsertTask(qc, { ...task, completed: !task.completed, completed_at: task.completed ? null : new Date().toISOString() });
+      return { snap };
+    },
+    onSuccess: (task, prev) => {
+      upsertTask(qc, task);
+      if (task.completed && prev.recurrence) toast({ message: `Completed “${task.title}”. The next occurrence is on its way.`, tone: 'success' });
+    },
+    onError: (err, _t, ctx) => {
+      if (ctx) restore(qc, ctx.snap);
+      toast({ message: `Could not update the task: ${errMessage(err)}`, tone: 'error' });
+    },
+    onSettled: () => {
+      // Let the strike-through be seen before the row leaves a "pending" list.
+      setTimeout(() => void qc.invalidateQueries({ queryKey: ['tasks'] }), 700);
+    },
+  });
+}
+
+export function useUpdateTask() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, patch, version }: { id: number; patch: Partial<Task>; version: number }) =>
+      api<Task>(`/tasks/${id}`, { method: 'PATCH', body: patch, headers: { 'if-match': `"${version}"` } }),
+    onMutate: async ({ id, patch }) => {
+      await qc.cancelQueries({ queryKey: ['tasks'] });
+      const snap = snapshot(qc);
+      const cur = findTask(qc, id);
+      if (cur) upsertTask(qc, { ...cur, ...patch } as Task);
+      return { snap };
+    },
+    onSuccess: (task) => upsertTask(qc, task),
+    onError: (err, { id }, ctx) => {
+      if (ctx) restore(qc, ctx.snap);
+      if (err instanceof ApiError && (err.status === 409 || err.status === 412)) {
+        toast({ message: 'This task changed elsewhere; the latest version is loaded.', tone: 'error' });
+        void qc.invalidateQueries({ queryKey: ['task', id] });
+      }
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ['tasks'] });
+      void qc.invalidateQueries({ queryKey: ['tags'] });
+    },
+  });
+}
+
+const pendingDeletes = new Map<number, { timer: ReturnType<typeof setTimeout>; run: () => void }>();
+
+/** Flush deletes that are waiting for their undo window when the page goes away. */
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => {
+    for (const [id, p] of pendingDeletes) {
+      clearTimeout(p.timer);
+      void api(`/tasks/${id}`, { method: 'DELETE', keepalive: true }).catch(() => {});
+    }
+    pendingDeletes.clear();
+  });
+}
+
+/** Delete with an undo window: the row disappears at once, the request goes out after 5 s. */
+export function useDeleteTask() {
+  const qc = useQueryClient();
+  return (task: Task) => {
+    const snap = snapshot(qc);
+    removeTask(qc, task.id);
+    const run = () => {
+      pendingDeletes.delete(task.id);
+      api(`/tasks/${task.id}`, { method: 'DELETE' })
+        .then(() => {
+          qc.removeQueries({ queryKey: ['task', task.id] });
+          void qc.invalidateQueries({ queryKey: ['tags'] });
+        })
+        .catch((err) => {
+          if (err instanceof ApiError && err.status === 404) return;
+          restore(qc, snap);
+          toast({ message: `Could not delete “${task.title}”: ${errMessage(err)}`, tone: 'error' });
+        });
+    };
+    const timer = setTimeout(run, 5000);
+    pendingDeletes.set(task.id, { timer, run });
+    toast({
+      message: `Deleted “${task.title}”`,
+      timeout: 5000,
+      action: {
+        label: 'Undo',
+        run: () => {
+          const p = pendingDeletes.get(task.id);
+          if (!p) return;
+          clearTimeout(p.timer);
+          pendingDeletes.delete(task.id);
+          restore(qc, snap);
+        },
+      },
+    });
+  };
+}

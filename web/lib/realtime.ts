@@ -1,0 +1,167 @@
+'use client';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { removeTask, upsertTask } from './cache';
+import type { AppNotification, Task } from './types';
+
+export type ConnectionState = 'connecting' | 'live' | 'offline';
+
+type Message =
+  | { type: 'hello'; last_id?: string }
+  | { type: 'ping' }
+  | { type: 'task.created' | 'task.updated' | 'task.completed' | 'task.deleted'; id: string; task: Task }
+  | { type: 'notification'; id: string; notification: AppNotification };
+
+function wsUrl(token: string, after: string | null): string {
+  const configured = process.env.NEXT_PUBLIC_WS_URL;
+  const base = configured || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const u = new URL(base, location.href);
+  u.searchParams.set('token', token);
+  if (after) u.searchParams.set('after', after);
+  return u.toString();
+}
+
+async function fetchToken(): Promise<string | null> {
+  const res = await fetch('/api/auth/token', { credentials: 'same-origin' });
+  if (res.status === 401) return null;
+  if (!res.ok) throw new Error(`token ${res.status}`);
+  const body = (await res.json()) as { token?: string };
+  return body.token ?? null;
+}
+
+/**
+ * One WebSocket per tab to `/ws`. Task events patch the query caches in place
+ * (then a short, coalesced refetch fixes list membership and order); a reconnect
+ * resumes with `after=<last event id>` so nothing is missed.
+ */
+export function useRealtime(opts: {
+  enabled: boolean;
+  onNotification: (n: AppNotification) => void;
+  onUnauthorized: () => void;
+  onTaskEvent?: (type: string, task: Task) => void;
+}): ConnectionState {
+  const qc = useQueryClient();
+  const [state, setState] = useState<ConnectionState>('connecting');
+  const cb = useRef(opts);
+  cb.current = opts;
+
+  useEffect(() => {
+    if (!opts.enabled) return;
+    let ws: WebSocket | null = null;
+    let stopped = false;
+    let attempt = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let refetch: ReturnType<typeof setTimeout> | undefined;
+    let lastId: string | null = sessionStorage.getItem('kairos.lastEventId');
+    let connectedBefore = false;
+
+    const scheduleRefetch = (delay = 250) => {
+      clearTimeout(refetch);
+      refetch = setTimeout(() => void qc.invalidateQueries({ queryKey: ['tasks'] }), delay);
+    };
+
+    const connect = async () => {
+      if (stopped) return;
+      setState('connecting');
+      let token: string | null;
+      try {
+        token = await fetchToken();
+      } catch {
+        return reconnect();
+      }
+      if (stopped) return;
+      if (!token) return cb.current.onUnauthorized();
+      const sock = new WebSocket(wsUrl(token, lastId));
+      ws = sock;
+      sock.onopen = () => {
+        attempt = 0;
+        setState('live');
+        // Anything missed before the first connect (or beyond the replay window) is refetched.
+        if (connectedBefore) {
+          scheduleRefetch(0);
+          void qc.invalidateQueries({ queryKey: ['notifications'] });
+        }
+        connectedBefore = true;
+      };
+      sock.onmessage = (ev) => {
+        let msg: Message;
+        try {
+          msg = JSON.parse(String(ev.data)) as Message;
+        } catch {
+          return;
+        }
+        if ('id' in msg && msg.id) {
+          lastId = String(msg.id);
+          sessionStorage.setItem('kairos.lastEventId', lastId);
+        }
+        switch (msg.type) {
+          case 'hello':
+            if (!lastId && msg.last_id) {
+              lastId = msg.last_id;
+              sessionStorage.setItem('kairos.lastEventId', lastId);
+            }
+            break;
+          case 'task.created':
+            upsertTask(qc, msg.task, { insert: true });
+            cb.current.onTaskEvent?.(msg.type, msg.task);
+            scheduleRefetch();
+            void qc.invalidateQueries({ queryKey: ['tags'] });
+            break;
+          case 'task.updated':
+          case 'task.completed':
+            upsertTask(qc, msg.task);
+            cb.current.onTaskEvent?.(msg.type, msg.task);
+            void qc.invalidateQueries({ queryKey: ['history', msg.task.id] });
+            scheduleRefetch(msg.type === 'task.completed' ? 700 : 250);
+            break;
+          case 'task.deleted':
+            removeTask(qc, msg.task.id);
+            qc.removeQueries({ queryKey: ['task', msg.task.id] });
+            scheduleRefetch();
+            break;
+          case 'notification':
+            void qc.invalidateQueries({ queryKey: ['notifications'] });
+            cb.current.onNotification(msg.notification);
+            break;
+        }
+      };
+      sock.onclose = (ev) => {
+        if (ws !== sock) return;
+        ws = null;
+        if (ev.code === 4401 || ev.code === 1008) {
+          // Token rejected: a fresh one is fetched; a dead session redirects to sign-in.
+        }
+        reconnect();
+      };
+      sock.onerror = () => sock.close();
+    };
+
+    const reconnect = () => {
+      if (stopped) return;
+      setState(navigator.onLine === false ? 'offline' : attempt > 1 ? 'offline' : 'connecting');
+      const delay = Math.min(10_000, 400 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      attempt++;
+      clearTimeout(retry);
+      retry = setTimeout(() => void connect(), delay);
+    };
+
+    const online = () => {
+      if (!ws) {
+        attempt = 0;
+        clearTimeout(retry);
+        void connect();
+      }
+    };
+    window.addEventListener('online', online);
+    void connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      clearTimeout(refetch);
+      window.removeEventListener('online', online);
+      ws?.close();
+    };
+  }, [opts.enabled, qc]);
+
+  return state;
+}

@@ -1,0 +1,35 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+
+/**
+ * The list page reads the Better Auth session with one fetch instead of loading the
+ * full auth client (keeps the page's first-load JS small); the sign-in and sign-up
+ * pages use `better-auth/react`.
+ */
+export interface Session {
+  user: { id: string; email: string; name: string };
+}
+
+export function useSession() {
+  return useQuery({
+    queryKey: ['session'],
+    queryFn: async (): Promise<Session | null> => {
+      const res = await fetch('/api/auth/get-session', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      if (res.status === 401) return null;
+      if (!res.ok) throw new Error(`Session check failed (${res.status})`);
+      const body = (await res.json()) as Session | null;
+      return body && body.user ? body : null;
+    },
+    staleTime: 5 * 60_000,
+    retry: 2,
+  });
+}
+
+export async function signOut() {
+  await fetch('/api/auth/sign-out', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  }).catch(() => {});
+}
