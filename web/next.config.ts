@@ -13,14 +13,6 @@ const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   outputFileTracingRoot: new URL('..', import.meta.url).pathname,
-  async rewrites() {
-    return [
-      { source: '/api/:path*', destination: `${api}/api/:path*` },
-      { source: '/docs', destination: `${api}/docs` },
-      { source: '/docs/:path*', destination: `${api}/docs/:path*` },
-      { source: '/ws', destination: `${api}/ws` },
-    ];
-  },
 };
 
 export default config;

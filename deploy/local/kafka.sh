@@ -123,7 +123,7 @@ start() {
       -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
       -cp "$(kafka_classpath)" kafka.Kafka "$KAFKA_DIR/server.properties"
   fi
-  wait_until "${KAFKA_START_TIMEOUT:-90}" "kafka on :$KAFKA_PORT" broker_ready ||
+  wait_proc kafka "${KAFKA_START_TIMEOUT:-90}" "kafka on :$KAFKA_PORT" broker_ready ||
     fail_with_log kafka "kafka did not open 127.0.0.1:$KAFKA_PORT"
   proc_pid kafka >/dev/null || fail_with_log kafka "kafka exited during start"
   create_topics

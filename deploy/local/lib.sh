@@ -31,6 +31,11 @@ SCHEDULER_HEALTH_PORT="${SCHEDULER_HEALTH_PORT:-50076}"
 SCHEDULER_METRICS_PORT="${SCHEDULER_METRICS_PORT:-50096}"
 SCHEDULER_ETCD_CLIENT_PORT="${SCHEDULER_ETCD_CLIENT_PORT:-52379}"
 SCHEDULER_ETCD_PEER_PORT="${SCHEDULER_ETCD_PEER_PORT:-52380}"
+SENTRY_PORT="${SENTRY_PORT:-50001}"
+SENTRY_HEALTH_PORT="${SENTRY_HEALTH_PORT:-50071}"
+SENTRY_METRICS_PORT="${SENTRY_METRICS_PORT:-50091}"
+# Trust domain of the control plane (sentry, scheduler); daprd's default.
+DAPR_CONTROL_PLANE_TRUST_DOMAIN="${DAPR_CONTROL_PLANE_TRUST_DOMAIN:-localhost}"
 
 KAIROS_TOPICS="${KAIROS_TOPICS:-task-events reminders task-updates}"
 KAIROS_TOPIC_PARTITIONS="${KAIROS_TOPIC_PARTITIONS:-3}"
@@ -51,6 +56,25 @@ wait_until() {
   shift 2
   local deadline=$((SECONDS + timeout)) next_note=$((SECONDS + 10))
   until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      return 1
+    fi
+    if ((SECONDS >= next_note)); then
+      log "  still waiting for $what ($((deadline - SECONDS)) s left)"
+      next_note=$((SECONDS + 10))
+    fi
+    sleep 0.5
+  done
+}
+
+# wait_proc NAME SECONDS DESCRIPTION CMD... : like wait_until, but gives up
+# at once (status 2) when the process NAME (pid file) has exited.
+wait_proc() {
+  local name="$1" timeout="$2" what="$3"
+  shift 3
+  local deadline=$((SECONDS + timeout)) next_note=$((SECONDS + 10))
+  until "$@" >/dev/null 2>&1; do
+    proc_pid "$name" >/dev/null || return 2
     if ((SECONDS >= deadline)); then
       return 1
     fi
@@ -152,11 +176,13 @@ dapr_version_ok() {
   ((major > 1 || (major == 1 && minor >= 15)))
 }
 
-# resolve_dapr : sets DAPRD_BIN and SCHEDULER_BIN; returns 1 if none is available.
-# Order: $DAPRD_BIN/$SCHEDULER_BIN; daprd+scheduler on PATH; ~/.dapr/bin (Dapr CLI
-# `dapr init --slim`); the binaries built by provision.sh. KAIROS_DAPR_SOURCE=build
-# skips the first three.
+# resolve_dapr : sets DAPRD_BIN, SCHEDULER_BIN and SENTRY_BIN (empty when there
+# is no sentry); returns 1 if daprd + scheduler are not available.
+# Order: $DAPRD_BIN/$SCHEDULER_BIN[/$SENTRY_BIN]; daprd+scheduler on PATH;
+# ~/.dapr/bin (Dapr CLI `dapr init --slim`); the binaries built by provision.sh.
+# KAIROS_DAPR_SOURCE=build skips the first three.
 resolve_dapr() {
+  SENTRY_BIN="${SENTRY_BIN:-}"
   if [[ ${KAIROS_DAPR_SOURCE:-auto} != build ]]; then
     if [[ -n ${DAPRD_BIN:-} && -n ${SCHEDULER_BIN:-} && -x $DAPRD_BIN && -x $SCHEDULER_BIN ]]; then
       return 0
@@ -169,16 +195,23 @@ resolve_dapr() {
       [[ -n $s && -x $s ]] || continue
       if dapr_version_ok "$d"; then
         DAPRD_BIN="$d" SCHEDULER_BIN="$s"
+        [[ -x $(dirname "$d")/sentry ]] && SENTRY_BIN="$(dirname "$d")/sentry"
         return 0
       fi
     done
   fi
   if [[ -x $DAPR_CACHE_DIR/bin/daprd && -x $DAPR_CACHE_DIR/bin/scheduler ]]; then
     DAPRD_BIN="$DAPR_CACHE_DIR/bin/daprd" SCHEDULER_BIN="$DAPR_CACHE_DIR/bin/scheduler"
+    [[ -x $DAPR_CACHE_DIR/bin/sentry ]] && SENTRY_BIN="$DAPR_CACHE_DIR/bin/sentry"
     return 0
   fi
   return 1
 }
+
+# mtls_enabled : mTLS between sidecars (needed for the access-control policy
+# in deploy/dapr/config.yaml to identify callers) runs when a sentry binary is
+# available, unless KAIROS_DAPR_MTLS=0.
+mtls_enabled() { [[ ${KAIROS_DAPR_MTLS:-auto} != 0 && -n ${SENTRY_BIN:-} ]]; }
 
 # kafka_classpath : prints the classpath of the cached Kafka, or fails
 kafka_classpath() {

@@ -98,7 +98,7 @@ provision_kafka() {
     die "kafka: Maven could not resolve Kafka $KAFKA_VERSION (full log: $tmp/mvn.log). Check that Maven Central is reachable (mvn -v; ~/.m2/settings.xml mirrors) and that the version exists"
   fi
   rm -rf "$tmp/m2"
-  ls "$tmp/libs"/kafka_"$KAFKA_SCALA"-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die "kafka: kafka_$KAFKA_SCALA-$KAFKA_VERSION.jar missing after Maven ran ($tmp/mvn.log)"
+  [[ -f "$tmp/libs/kafka_$KAFKA_SCALA-$KAFKA_VERSION.jar" ]] || die "kafka: kafka_$KAFKA_SCALA-$KAFKA_VERSION.jar missing after Maven ran ($tmp/mvn.log)"
   date -Is >"$tmp/.complete"
   rm -rf "$KAFKA_CACHE_DIR"
   mv "$tmp" "$KAFKA_CACHE_DIR"
@@ -111,7 +111,7 @@ provision_dapr() {
     log "dapr: daprd $("$DAPRD_BIN" --version 2>/dev/null | head -n1) at $DAPRD_BIN, scheduler at $SCHEDULER_BIN"
     return 0
   fi
-  command -v go >/dev/null || die "dapr: no daprd found and Go is missing to build it. Either install the Dapr CLI and run 'dapr init --slim' (gives ~/.dapr/bin/daprd and scheduler), or install Go >= 1.26 (golang package or go.dev) and rerun"
+  command -v go >/dev/null || die "dapr: no daprd found and Go is missing to build it. Either install the Dapr CLI and run 'dapr init --slim' (gives ~/.dapr/bin/daprd and scheduler), or install a recent Go (see the go line in deploy/local/dapr-build/go.mod) and rerun"
   local src="$KAIROS_LOCAL_DIR/dapr-build"
   grep -q "github.com/dapr/dapr v$DAPR_VERSION\$" "$src/go.mod" ||
     die "dapr: deploy/local/dapr-build/go.mod does not require github.com/dapr/dapr v$DAPR_VERSION (versions.env); update its require and replace lines"
@@ -124,11 +124,12 @@ provision_dapr() {
 
   local dir="$DAPR_CACHE_DIR"
   mkdir -p "$dir/build" "$dir/bin"
+  : >"$dir/build.log"
   cp "$src/go.mod" "$src/tools.go" "$dir/build/"
   [[ -f $src/go.sum ]] && cp "$src/go.sum" "$dir/build/"
   export GOMODCACHE="$dir/gomodcache" GOCACHE="$dir/gocache" GOFLAGS="-mod=mod" CGO_ENABLED=0 GOTOOLCHAIN=local
   local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION"
-  log "dapr: building daprd and scheduler $DAPR_VERSION from source (cold: several minutes, ~2-3 GB in $dir; warm: seconds)"
+  log "dapr: building daprd, scheduler and sentry $DAPR_VERSION from source (cold: several minutes, ~2-3 GB in $dir; warm: seconds)"
   local t0=$SECONDS
   # heartbeat while the long build runs
   (
@@ -140,15 +141,20 @@ provision_dapr() {
   # shellcheck disable=SC2064
   trap "kill $hb 2>/dev/null || true" EXIT
   local rc=0
-  # go.sum is dapr's own go.sum plus dapr's hashes: every module is verified
-  # against it, so no checksum-database look-ups are needed.
-  {
-    cd "$dir/build" &&
-      log "  compiling scheduler (downloads modules on first run)" &&
-      go build -trimpath -ldflags "$ldflags" -o "$dir/bin/scheduler.new" github.com/dapr/dapr/cmd/scheduler &&
-      log "  compiling daprd (-tags stablecomponents)" &&
-      go build -trimpath -tags stablecomponents -ldflags "$ldflags" -o "$dir/bin/daprd.new" github.com/dapr/dapr/cmd/daprd
-  } >"$dir/build.log" 2>&1 || rc=$?
+  # go.sum is dapr's own go.sum plus the wrapper's additions: every module is
+  # verified against it, so no checksum-database look-ups are needed.
+  local cmd
+  for cmd in scheduler sentry daprd; do
+    local tags=""
+    [[ $cmd == daprd ]] && tags="-tags stablecomponents"
+    log "  compiling $cmd $tags"
+    # shellcheck disable=SC2086
+    (cd "$dir/build" && go build -trimpath $tags -ldflags "$ldflags" -o "$dir/bin/$cmd.new" "github.com/dapr/dapr/cmd/$cmd") \
+      >>"$dir/build.log" 2>&1 || {
+      rc=$?
+      break
+    }
+  done
   cd "$KAIROS_ROOT"
   kill "$hb" 2>/dev/null || true
   trap - EXIT
@@ -156,8 +162,7 @@ provision_dapr() {
     tail -n 30 "$dir/build.log" >&2
     die "dapr: build failed (full log: $dir/build.log). Missing modules mean the Go module proxy is unreachable (check GOPROXY, GONOSUMDB/GOSUMDB); compile errors usually mean the Go version is too old"
   fi
-  mv "$dir/bin/scheduler.new" "$dir/bin/scheduler"
-  mv "$dir/bin/daprd.new" "$dir/bin/daprd"
+  for cmd in scheduler sentry daprd; do mv "$dir/bin/$cmd.new" "$dir/bin/$cmd"; done
   log "dapr: built in $((SECONDS - t0)) s: $("$dir/bin/daprd" --version | head -n1) ($(du -sh "$dir" | cut -f1) in $dir)"
   if [[ ${KAIROS_DAPR_KEEP_GOCACHE:-1} == 0 ]]; then
     go clean -cache

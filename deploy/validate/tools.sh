@@ -30,11 +30,12 @@ goinstall() { # name version package
   local name=$1 version=$2 pkg=$3
   if have "$name" "$version"; then echo "  $name $version (cached)"; return; fi
   echo "  go install $pkg@$version"
-  GOBIN="$TOOLS_BIN" go install -ldflags "-s -w" "$pkg@$version"
+  GOBIN="$TOOLS_BIN" go install -ldflags "-s -w" "$pkg@$version" 2>"$TOOLS_DIR/go-install.log" \
+    || { cat "$TOOLS_DIR/go-install.log" >&2; return 1; }
   touch "$TOOLS_BIN/.$name-$version"
 }
 moddir() { # module version -> prints the module's directory in GOMODCACHE
-  (cd "$TOOLS_DIR" && go mod download -json "$1@$2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')
+  (cd "$TOOLS_DIR" && go mod download -json "$1@$2" 2>"$TOOLS_DIR/go-download.log" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')
 }
 
 command -v go >/dev/null || { echo "go is required (Go toolchain on PATH)"; exit 1; }

@@ -79,7 +79,7 @@ export function FilterBar(props: {
           #{t} ×
         </button>
       ))}
-      <span className="mx-1 hidden h-4 w-px bg-zinc-300 sm:block dark:bg-zinc-700" aria-hidden />
+      <span className="mx-1 hidden h-4 w-px bg-zinc-300 xl:block dark:bg-zinc-700" aria-hidden />
       <label className="sr-only" htmlFor="sort">
         Sort by
       </label>

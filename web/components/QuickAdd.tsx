@@ -74,7 +74,7 @@ export const QuickAdd = forwardRef<QuickAddHandle, { timeZone: string; onCreated
           e.preventDefault();
           submit();
         }}
-        className="flex items-center gap-2"
+        className="flex items-center gap-2 rounded-lg px-1 focus-within:ring-2 focus-within:ring-accent-500/40"
       >
         <label htmlFor="quick-add" className="sr-only">
           Add a task
@@ -97,10 +97,10 @@ export const QuickAdd = forwardRef<QuickAddHandle, { timeZone: string; onCreated
             }
           }}
           autoComplete="off"
-          placeholder="Add a task — e.g. “Pay rent every month on the 1st 9am #home !high”"
+          placeholder="Add a task: “Pay rent every month on the 1st 9am #home !high”"
           aria-describedby="quick-add-preview quick-add-error"
           aria-invalid={error ? true : undefined}
-          className="min-w-0 flex-1 bg-transparent py-1.5 text-[15px] outline-none placeholder:text-zinc-500 dark:placeholder:text-zinc-500"
+          className="min-w-0 flex-1 bg-transparent py-1.5 focus-visible:outline-none text-[15px] outline-none placeholder:text-zinc-500 dark:placeholder:text-zinc-500"
         />
         <button
           type="submit"

@@ -166,7 +166,7 @@ export function TasksApp() {
 
   const onNotification = useCallback(
     (n: AppNotification) => {
-      toast({ message: `⏰ ${n.title}`, action: { label: 'Open', run: () => openTask(n.task_id) }, timeout: 10_000 });
+      toast({ message: `Reminder: ${n.title}`, action: { label: 'Open', run: () => openTask(n.task_id) }, timeout: 10_000 });
       showBrowserNotification(n, () => openTask(n.task_id));
     },
     [openTask],
@@ -399,7 +399,7 @@ export function TasksApp() {
                   }
                 }
               }}
-              placeholder="Search  /"
+              placeholder="Search"
               className="w-full rounded-md border border-zinc-300 bg-white py-1.5 pl-8 pr-2 text-sm outline-none focus:border-accent-500 focus:ring-2 focus:ring-accent-500/30 dark:border-zinc-700 dark:bg-zinc-900"
             />
           </div>

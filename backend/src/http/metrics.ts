@@ -12,7 +12,8 @@ export function createRegistry(labels: Record<string, string>): Registry {
   return registry;
 }
 
-export async function metricsRoutes(app: FastifyInstance, opts: { registry: Registry }) {
+/** Registered on the root instance (not as an encapsulated plugin) so its hook sees every route. */
+export function registerHttpMetrics(app: FastifyInstance, opts: { registry: Registry }): void {
   const duration = new Histogram({
     name: 'http_server_request_duration_seconds',
     help: 'HTTP request duration by method, route template and status code',

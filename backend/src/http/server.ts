@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerProblemHandlers } from './problem.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
-import { metricsRoutes } from './metrics.js';
+import { registerHttpMetrics } from './metrics.js';
 
 export interface ServerOptions {
   logger: Logger;
@@ -70,7 +70,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
 
   await app.register(healthRoutes, { checks: opts.readiness, isDraining: opts.isDraining });
-  await app.register(metricsRoutes, { registry: opts.registry });
+  registerHttpMetrics(app, { registry: opts.registry });
   for (const [plugin, pluginOpts] of opts.plugins) await app.register(plugin, pluginOpts as never);
   return app;
 }

@@ -253,3 +253,13 @@ describe('parseQuickAdd: tags, priority, reminders', () => {
     });
   });
 });
+
+describe('parseQuickAdd: casual times of day', () => {
+  it.each([
+    ['Call Sam this evening', '2026-03-25T19:00:00.000Z'],
+    ['Run tomorrow morning', '2026-03-26T05:00:00.000Z'],
+    ['Lunch tomorrow at noon', '2026-03-26T11:00:00.000Z'],
+  ])('%j → %s', (text, due) => {
+    expect(parse(text).due_at).toBe(due);
+  });
+});

@@ -1,18 +1,25 @@
-// Wrapper module that builds daprd and the Dapr scheduler from source.
+// Wrapper module that builds daprd, the Dapr scheduler and Sentry from source.
 // github.com/dapr/dapr cannot be `go install`ed because its go.mod carries
 // `replace` directives; a module that requires it and repeats those
 // directives builds the same binaries. Keep DAPR_VERSION in ../versions.env,
 // the require line and the replace blocks below in step (provision.sh checks).
 module kairos.local/dapr-build
 
-go 1.26.6
+go 1.25.9
 
-require github.com/dapr/dapr v1.18.3
+require github.com/dapr/dapr v1.17.5
 
-// Copied from github.com/dapr/dapr@v1.18.3/go.mod.
+// dapr v1.17.5 pins durabletask-go v0.11.1 and go-etcd-cron v0.12.4, which the
+// Go module proxy reachable here does not serve; the nearest later patch
+// releases are used instead (same minor version, API-compatible).
+require (
+	github.com/dapr/durabletask-go v0.11.3 // indirect
+	github.com/diagridio/go-etcd-cron v0.12.7 // indirect
+)
+
+// Copied from github.com/dapr/dapr@v1.17.5/go.mod.
 replace (
 	dubbo.apache.org/dubbo-go/v3 => dubbo.apache.org/dubbo-go/v3 v3.0.3-0.20230118042253-4f159a2b38f3
-	github.com/apache/pulsar-client-go v0.18.0 => github.com/twmb/pulsar-client-go v0.20.1-0.20260624144353-90eefc81f70a
 	gopkg.in/couchbaselabs/gocbconnstr.v1 => github.com/couchbaselabs/gocbconnstr v1.0.5
 )
 

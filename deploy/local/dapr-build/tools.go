@@ -4,6 +4,7 @@
 //
 //	go build -tags stablecomponents github.com/dapr/dapr/cmd/daprd
 //	go build github.com/dapr/dapr/cmd/scheduler
+//	go build github.com/dapr/dapr/cmd/sentry
 //
 // The build tag keeps this file out of every normal build.
 package tools
@@ -11,4 +12,5 @@ package tools
 import (
 	_ "github.com/dapr/dapr/cmd/daprd"
 	_ "github.com/dapr/dapr/cmd/scheduler"
+	_ "github.com/dapr/dapr/cmd/sentry"
 )

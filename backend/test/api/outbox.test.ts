@@ -1,0 +1,96 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUnitOfWork } from '../../src/adapters/postgres/outbox.js';
+import { auditLog, outbox, tasks } from '../../src/adapters/postgres/schema.js';
+import { createTaskService } from '../../src/app/tasks.js';
+import { createTaskRepository } from '../../src/adapters/postgres/task-repository.js';
+import { systemClock } from '../../src/ports/index.js';
+import { eventually, startTestApp, type TestApp, type TestUser } from './harness.js';
+
+let t: TestApp;
+let u: TestUser;
+beforeAll(async () => {
+  t = await startTestApp();
+  u = await t.signUp('outboxer');
+});
+afterAll(() => t.stop());
+
+const db = () => t.core.database.db;
+const outboxFor = (taskId: number) =>
+  db()
+    .select()
+    .from(outbox)
+    .where(sql`(${outbox.payload}->>'task_id' = ${String(taskId)} or ${outbox.payload}->'task'->>'id' = ${String(taskId)})`)
+    .orderBy(outbox.seq);
+
+describe('transactional outbox', () => {
+  it('writes task-events, task-updates and reminder jobs with the change, in requirements shape', async () => {
+    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Evented', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] } })).json();
+    const rows = await outboxFor(task.id);
+    expect(rows.map((r) => [r.kind, r.topic, r.type])).toEqual([
+      ['event', 'task-events', 'task.created'],
+      ['event', 'task-updates', 'task.created'],
+      ['reminder-jobs', null, 'reminder-jobs'],
+    ]);
+    const event = rows[0]!.payload as Record<string, unknown>;
+    expect(event).toMatchObject({ event_id: rows[0]!.eventId, schema_version: 1, event_type: 'created', task_id: task.id, user_id: u.id, task_data: { id: task.id, title: 'Evented' } });
+    expect(rows[2]!.payload).toMatchObject({ task_id: task.id, schedule: [{ remind_at: '2031-05-05T09:50:00.000Z' }], cancel: [] });
+  });
+
+  it('moving the due date reschedules: the old job is cancelled, a new one scheduled', async () => {
+    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Moved', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] } })).json();
+    await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { due_at: '2031-05-06T10:00:00Z' } });
+    const jobs = (await outboxFor(task.id)).filter((r) => r.kind === 'reminder-jobs').map((r) => r.payload as { schedule: { name: string }[]; cancel: string[] });
+    expect(jobs).toHaveLength(2);
+    expect(jobs[1]!.cancel).toEqual([jobs[0]!.schedule[0]!.name]);
+    expect(jobs[1]!.schedule[0]!.name).not.toBe(jobs[0]!.schedule[0]!.name);
+  });
+
+  it('a change that rolls back leaves neither the task nor its outbox rows', async () => {
+    const uow = createUnitOfWork(db(), () => {});
+    const svc = createTaskService({ uow, reader: createTaskRepository(db()), clock: systemClock });
+    const before = (await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n;
+    await expect(
+      uow.run(async (tx) => {
+        const task = await tx.tasks.insert(u.id, { title: 'Doomed', description: '', priority: 'none', tags: [], due_at: null, time_zone: 'UTC', reminders: [], recurrence: null, series_id: null, occurrence: 1 });
+        await tx.outbox.append([{ kind: 'event', event_id: crypto.randomUUID(), topic: 'task-events', type: 'task.created', user_id: u.id, payload: { task_id: task.id } as never }]);
+        throw new Error('crash after writing');
+      }),
+    ).rejects.toThrow('crash after writing');
+    expect(await db().select().from(tasks).where(eq(tasks.title, 'Doomed'))).toEqual([]);
+    expect((await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n).toBe(before);
+    // and a use case that fails validation writes nothing either
+    await expect(svc.create(u.id, { title: 'bad', reminders: [{ minutes_before: 5 }] })).rejects.toThrow();
+    expect((await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n).toBe(before);
+  });
+
+  it('the relay publishes every row; consumers see each event (audit entry per change)', async () => {
+    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Audited' } })).json();
+    await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'Audited twice' } });
+    await t.as(u, { method: 'POST', url: `/api/v1/tasks/${task.id}/complete` });
+    await t.as(u, { method: 'DELETE', url: `/api/v1/tasks/${task.id}` });
+    const entries = await eventually(async () => {
+      const rows = await db().select().from(auditLog).where(eq(auditLog.taskId, task.id));
+      return rows.length === 4 ? rows : null;
+    });
+    expect(entries.map((e) => e.eventType)).toEqual(['created', 'updated', 'completed', 'deleted']);
+    const history = (await t.as(u, { method: 'GET', url: `/api/v1/tasks/${task.id}/history` })).json();
+    expect(history.items.map((e: { event_type: string }) => e.event_type)).toEqual(['deleted', 'completed', 'updated', 'created']);
+    const rows = await outboxFor(task.id);
+    expect(rows.every((r) => r.sentAt !== null)).toBe(true);
+  });
+
+  it('redelivering an event does not duplicate its effects (idempotent consumers)', async () => {
+    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Redelivered daily', due_at: '2031-01-01T08:00:00Z', recurrence: { rule: 'FREQ=DAILY', mode: 'due' } } })).json();
+    await t.as(u, { method: 'POST', url: `/api/v1/tasks/${task.id}/complete` });
+    await eventually(async () => (await t.as(u, { method: 'GET', url: '/api/v1/tasks?q=redelivered&status=pending' })).json().items.length === 1);
+    // mark every row of this task unsent again, as if the relay crashed before stamping them
+    const seqs = (await outboxFor(task.id)).map((r) => r.seq);
+    await db().update(outbox).set({ sentAt: null }).where(inArray(outbox.seq, seqs));
+    await eventually(async () => (await outboxFor(task.id)).every((r) => r.sentAt !== null));
+    const series = (await t.as(u, { method: 'GET', url: '/api/v1/tasks?q=redelivered&status=all' })).json().items;
+    expect(series).toHaveLength(2);
+    const audit = await db().select().from(auditLog).where(eq(auditLog.taskId, task.id));
+    expect(audit).toHaveLength(2);
+  });
+});

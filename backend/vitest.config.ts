@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // API tests start a real server and database per file; a generous per-test timeout
+    // absorbs PGlite start-up on a loaded machine. Timing goals live in `npm run bench`.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});

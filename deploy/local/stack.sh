@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# stack.sh up|down|status|restart
+#
+# The distributed mode of Kairos on one machine (`npm run stack`):
+#   PostgreSQL (postgres.sh), Kafka KRaft (kafka.sh), the Dapr control plane
+#   (dapr-control-plane.sh: sentry + scheduler) and, for every role, the app
+#   process with its own daprd (run-with-sidecar.sh).
+# State, logs and pid files: ${KAIROS_STACK_DIR:-<repo>/.stack} (logs/<name>.log).
+#
+# Configuration (environment):
+#   KAIROS_STACK_ROLES   roles to run            (api notifier recurrence audit realtime)
+#   KAIROS_ROLE_CMD      command per role; {role} is replaced
+#                        (node backend/dist/main.js --role {role})
+#   KAIROS_MIGRATE_CMD   run once before the roles; empty to skip
+#                        (node backend/dist/main.js migrate, with the default role command)
+#   KAIROS_SKIP_PROVISION=1  do not run provision.sh first
+#   KAIROS_KEEP_ON_FAILURE=1 leave processes running when `up` fails
+#   DATABASE_URL / KAFKA_BROKERS  use these servers instead of starting local ones
+# Ports: role i of (api notifier recurrence audit realtime) gets app port 4000+i,
+# daprd HTTP 3500+i, gRPC 50200+i, internal gRPC 50300+i, metrics 9190+i.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HERE="$KAIROS_LOCAL_DIR"
+DEFAULT_ROLE_CMD="node backend/dist/main.js --role {role}"
+ROLES="${KAIROS_STACK_ROLES:-api notifier recurrence audit realtime}"
+ROLE_CMD="${KAIROS_ROLE_CMD:-$DEFAULT_ROLE_CMD}"
+if [[ -z ${KAIROS_MIGRATE_CMD+x} ]]; then
+  if [[ $ROLE_CMD == "$DEFAULT_ROLE_CMD" ]]; then
+    KAIROS_MIGRATE_CMD="node backend/dist/main.js migrate"
+  else
+    KAIROS_MIGRATE_CMD=""
+  fi
+fi
+
+# role_index ROLE : position in the contract's role list (custom roles follow)
+role_index() {
+  local i=0 r
+  for r in api notifier recurrence audit realtime; do
+    [[ $r == "$1" ]] && echo "$i" && return 0
+    i=$((i + 1))
+  done
+  i=5
+  for r in $ROLES; do
+    case "$r" in api | notifier | recurrence | audit | realtime) continue ;; esac
+    [[ $r == "$1" ]] && echo "$i" && return 0
+    i=$((i + 1))
+  done
+  return 1
+}
+
+role_ports() { # sets APP_PORT HTTP_PORT GRPC_PORT INTERNAL_PORT METRICS_PORT
+  local i
+  i="$(role_index "$1")"
+  APP_PORT=$((4000 + i)) HTTP_PORT=$((3500 + i)) GRPC_PORT=$((50200 + i))
+  INTERNAL_PORT=$((50300 + i)) METRICS_PORT=$((9190 + i))
+}
+
+up() {
+  local t0=$SECONDS
+  if [[ $ROLE_CMD == "$DEFAULT_ROLE_CMD" && ! -f $KAIROS_ROOT/backend/dist/main.js ]]; then
+    die "backend/dist/main.js is missing: build the backend first (npm run build -w backend), or set KAIROS_ROLE_CMD"
+  fi
+  [[ ${KAIROS_SKIP_PROVISION:-0} == 1 ]] || "$HERE/provision.sh" all
+  if [[ ${KAIROS_KEEP_ON_FAILURE:-0} != 1 ]]; then
+    trap 'log "stack: start failed; stopping what was started (logs stay in $KAIROS_LOG_DIR)"; down' ERR
+  fi
+  set -E
+  "$HERE/postgres.sh" start
+  "$HERE/kafka.sh" start
+  "$HERE/dapr-control-plane.sh" start
+  export DATABASE_URL="${DATABASE_URL:-$(local_database_url)}"
+  if [[ -n $KAIROS_MIGRATE_CMD ]]; then
+    log "stack: $KAIROS_MIGRATE_CMD"
+    (cd "$KAIROS_ROOT" && $KAIROS_MIGRATE_CMD) >>"$(log_file migrate)" 2>&1 ||
+      fail_with_log migrate "migration failed: $KAIROS_MIGRATE_CMD"
+  fi
+  local role cmd
+  for role in $ROLES; do
+    role_ports "$role"
+    cmd="${ROLE_CMD//\{role\}/$role}"
+    (
+      cd "$KAIROS_ROOT"
+      # shellcheck disable=SC2086
+      KAIROS_ROLE="$role" "$HERE/run-with-sidecar.sh" start "$role" \
+        --app-id "kairos-$role" --app-port "$APP_PORT" \
+        --dapr-http-port "$HTTP_PORT" --dapr-grpc-port "$GRPC_PORT" \
+        --internal-grpc-port "$INTERNAL_PORT" --metrics-port "$METRICS_PORT" \
+        -- $cmd
+    )
+  done
+  trap - ERR
+  log "stack: up in $((SECONDS - t0)) s"
+  status || true
+}
+
+down() {
+  local role list=()
+  for role in $ROLES; do list=("$role" "${list[@]}"); done
+  for role in "${list[@]}"; do "$HERE/run-with-sidecar.sh" stop "$role" || true; done
+  "$HERE/dapr-control-plane.sh" stop || true
+  "$HERE/kafka.sh" stop || true
+  "$HERE/postgres.sh" stop || true
+  # processes started by an earlier stack with other roles
+  local f
+  for f in "$KAIROS_RUN_DIR"/*.pid; do
+    [[ -e $f ]] || continue
+    stop_proc "$(basename "$f" .pid)" || true
+  done
+}
+
+status() {
+  local rc=0 role
+  printf '%-22s %-8s %-6s %s\n' NAME PID PORT HEALTH
+  "$HERE/postgres.sh" status || rc=1
+  "$HERE/kafka.sh" status || rc=1
+  "$HERE/dapr-control-plane.sh" status || rc=1
+  for role in $ROLES; do
+    role_ports "$role"
+    "$HERE/run-with-sidecar.sh" status "$role" --app-port "$APP_PORT" --dapr-http-port "$HTTP_PORT" || rc=1
+  done
+  echo "logs: $KAIROS_LOG_DIR"
+  return $rc
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+status) status ;;
+restart)
+  down
+  up
+  ;;
+*) die "usage: $0 up|down|status|restart" ;;
+esac
