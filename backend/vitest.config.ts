@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Libraries relax checks under NODE_ENV=test (Better Auth skips its origin check); test what production runs.
+    env: { NODE_ENV: 'production', TEST: 'false' },
   },
 });

@@ -1,13 +1,9 @@
 import type { NextConfig } from 'next';
 
 /**
- * The browser talks to one origin: Next.js serves the pages and proxies the API,
- * the OpenAPI docs and the WebSocket to the backend (`KAIROS_API_URL`), so the
- * Better Auth session cookie is first-party. In the cluster the ingress routes the
- * same paths and these rewrites are never hit.
+ * Same origin for pages, API and WebSocket: `server.mjs` (npm start) proxies `/api/*`,
+ * `/docs*` and `/ws` to KAIROS_API_URL at run time; in the cluster the ingress does.
  */
-const api = (process.env.KAIROS_API_URL ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
-
 const config: NextConfig = {
   output: 'standalone',
   reactStrictMode: true,

@@ -7,9 +7,7 @@ import { z } from 'zod';
 export const ROLES = ['all', 'api', 'notifier', 'recurrence', 'audit', 'realtime'] as const;
 export type Role = (typeof ROLES)[number];
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -25,18 +23,28 @@ const envSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Requests per minute per client to the sign-in / sign-up endpoints. */
   KAIROS_AUTH_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
-  KAIROS_JWT_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 15m, 1h or 30s').default('15m'),
+  KAIROS_JWT_TTL: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'must look like 15m, 1h or 30s')
+    .default('15m'),
   /** Where roles other than api fetch the JWKS (defaults to the api through Dapr). */
   KAIROS_JWKS_URL: z.url().optional(),
   /** SMTP for e-mail reminders in the embedded mode, e.g. smtp://user:pass@host:587. */
-  KAIROS_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  KAIROS_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   KAIROS_MAIL_FROM: z.string().default('Kairos <reminders@localhost>'),
   KAIROS_EVENTS: z.enum(['embedded', 'dapr']).default('embedded'),
   DAPR_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(3500),
   APP_ID: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default(false),
-  KAIROS_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  KAIROS_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   KAIROS_SKIP_MIGRATIONS: bool.default(false),
   KAIROS_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
@@ -57,7 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
   }
   const cfg = parsed.data;
   if (role !== 'all' && !cfg.DATABASE_URL) {
-    throw new ConfigError(`role "${role}" runs in distributed mode and needs DATABASE_URL (postgres://…); only --role all can use the embedded database`);
+    throw new ConfigError(
+      `role "${role}" runs in distributed mode and needs DATABASE_URL (postgres://…); only --role all can use the embedded database`,
+    );
   }
   return { ...cfg, role, port: cfg.PORT ?? DEFAULT_PORTS[role] };
 }

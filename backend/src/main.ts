@@ -15,7 +15,10 @@ import { createCore, type RunningRole } from './roles/core.js';
 const USAGE = 'usage: kairos [--role all|api|notifier|recurrence|audit|realtime] | kairos migrate';
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { role: { type: 'string', short: 'r' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { role: { type: 'string', short: 'r' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
   if (values.help) {
     console.log(USAGE);
     return;
@@ -42,7 +45,10 @@ async function main(): Promise<void> {
     const { startDistributedRole } = await import('./roles/distributed.js');
     running = await startDistributedRole(core);
   }
-  core.logger.info({ url: running.url, database: core.database.kind, data_dir: core.database.kind === 'pglite' ? config.KAIROS_DATA_DIR : undefined }, `kairos ${role} listening on ${running.url}`);
+  core.logger.info(
+    { url: running.url, database: core.database.kind, data_dir: core.database.kind === 'pglite' ? config.KAIROS_DATA_DIR : undefined },
+    `kairos ${role} listening on ${running.url}`,
+  );
 
   const shutdown = (signal: string) => {
     core.logger.info({ signal }, 'shutting down: draining HTTP and flushing the outbox');

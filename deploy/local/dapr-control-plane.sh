@@ -3,12 +3,12 @@
 #
 # The Dapr control plane of the local stack, in standalone mode:
 #   sentry     certificate authority for mTLS between sidecars (127.0.0.1:$SENTRY_PORT,
-#              default 50001); generates a self-signed root in
+#              default 25001); generates a self-signed root in
 #              $KAIROS_STACK_DIR/dapr/sentry on first start. Callers of service
 #              invocation are identified by these certificates, which the
 #              access-control policy in deploy/dapr/config.yaml needs.
 #   scheduler  Jobs API backend with embedded etcd (127.0.0.1:$SCHEDULER_GRPC_PORT,
-#              default 50006; data in $KAIROS_STACK_DIR/dapr/scheduler).
+#              default 25006; data in $KAIROS_STACK_DIR/dapr/scheduler).
 # Without a sentry binary (e.g. a Dapr CLI install) or with KAIROS_DAPR_MTLS=0,
 # mTLS is off and the sidecars get a configuration whose access control allows
 # every caller (see run-with-sidecar.sh). No placement service: no actors.

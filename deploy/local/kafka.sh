@@ -103,8 +103,12 @@ start() {
     return 0
   fi
   kafka_classpath >/dev/null || die "kafka: not provisioned; run deploy/local/provision.sh kafka"
+  if proc_pid kafka >/dev/null && broker_ready; then
+    log "kafka: already running (pid $(proc_pid kafka)); topics were created when it started (kafka.sh topics to redo)"
+    return 0
+  fi
   if proc_pid kafka >/dev/null; then
-    log "kafka: already running (pid $(proc_pid kafka))"
+    log "kafka: running (pid $(proc_pid kafka)) but not yet ready"
   else
     require_free_port "$KAFKA_PORT" "kafka"
     require_free_port "$KAFKA_CONTROLLER_PORT" "kafka controller"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# postgres.sh start|stop|status
+# postgres.sh start|stop|status|clean
 #
 # A throwaway PostgreSQL cluster for the local stack:
 #   data     $KAIROS_STACK_DIR/pg/data (initdb on first start)
@@ -11,10 +11,22 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PG_DIR="$KAIROS_STACK_DIR/pg"
+# As root the cluster belongs to the OS user postgres, which must be able to
+# reach its folder; when the stack folder is private (e.g. under /root), the
+# cluster lives in /tmp instead (KAIROS_PG_DIR overrides both).
+pg_dir() {
+  if [[ -n ${KAIROS_PG_DIR:-} ]]; then
+    echo "$KAIROS_PG_DIR"
+  elif ((EUID == 0)) && ! { mkdir -p "$KAIROS_STACK_DIR" && as_pg_user test -x "$KAIROS_STACK_DIR"; } 2>/dev/null; then
+    echo "${TMPDIR:-/tmp}/kairos-pg-$(echo "$KAIROS_STACK_DIR" | sha256sum | cut -c1-8)"
+  else
+    echo "$KAIROS_STACK_DIR/pg"
+  fi
+}
+PG_DIR="$(pg_dir)"
 PG_DATA="$PG_DIR/data"
 PG_SOCK="$PG_DIR/sock"
-PG_LOG="$KAIROS_LOG_DIR/postgres.log"
+PG_LOG="$PG_DIR/postgres.log"
 
 pg_ready() { "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 1; }
 
@@ -28,11 +40,15 @@ start() {
   resolve_pg || die "postgres: server binaries not found; run deploy/local/provision.sh postgres"
   mkdir -p "$PG_DIR" "$PG_SOCK" "$KAIROS_LOG_DIR"
   touch "$PG_LOG"
+  # the server log lives next to the data (written by the postgres user); the
+  # stack's log folder links to it
+  [[ $PG_LOG -ef $KAIROS_LOG_DIR/postgres.log ]] || ln -sfn "$PG_LOG" "$KAIROS_LOG_DIR/postgres.log"
   if ((EUID == 0)); then
-    chown -R "${KAIROS_PG_OS_USER:-postgres}:" "$PG_DIR" "$PG_LOG"
+    chown -R "${KAIROS_PG_OS_USER:-postgres}:" "$PG_DIR"
     as_pg_user test -w "$PG_DIR" ||
-      die "postgres: user ${KAIROS_PG_OS_USER:-postgres} cannot reach $PG_DIR (a parent folder is private?); set KAIROS_STACK_DIR to a folder outside /root"
+      die "postgres: user ${KAIROS_PG_OS_USER:-postgres} cannot write $PG_DIR; set KAIROS_PG_DIR to a folder it can reach"
   fi
+  [[ $PG_DIR == "$KAIROS_STACK_DIR/pg" ]] || log "postgres: the stack folder is private to root; cluster data in $PG_DIR"
   if pg_ready; then
     log "postgres: already running on 127.0.0.1:$PG_PORT"
   else
@@ -67,7 +83,12 @@ stop() {
 
 status() {
   if [[ -n ${DATABASE_URL:-} ]]; then
-    if pg_isready -q -d "$DATABASE_URL" -t 1; then echo "postgres  external  -  \$DATABASE_URL  up"; else echo "postgres  external  -  \$DATABASE_URL  DOWN"; fi
+    if pg_isready -q -d "$DATABASE_URL" -t 1; then
+      printf '%-22s %-8s %-6s %s\n' postgres external - "up (\$DATABASE_URL)"
+    else
+      printf '%-22s %-8s %-6s %s\n' postgres external - "DOWN (\$DATABASE_URL)"
+      return 1
+    fi
     return 0
   fi
   resolve_pg || {
@@ -84,7 +105,13 @@ status() {
   fi
 }
 
+# clean : stop and delete the cluster's data
+clean() {
+  stop
+  [[ -n ${DATABASE_URL:-} ]] || rm -rf "$PG_DIR"
+}
+
 case "${1:-}" in
-start | stop | status) "$1" ;;
-*) die "usage: $0 start|stop|status" ;;
+start | stop | status | clean) "$1" ;;
+*) die "usage: $0 start|stop|status|clean" ;;
 esac

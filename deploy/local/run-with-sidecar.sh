@@ -52,16 +52,28 @@ write_secrets() {
   )
 }
 
-# render_config : deploy/dapr/config.yaml as is with mTLS; without mTLS callers
-# cannot be identified, so the global default action becomes allow.
+# render_config : deploy/dapr/config.yaml for the local sidecars, plus
+#  - name resolution through a SQLite file in the stack folder (instead of the
+#    standalone default mDNS, which multicasts on the host's network);
+#  - without mTLS, callers cannot be identified, so the global access-control
+#    default becomes allow.
 render_config() {
   local out="$DAPR_STATE_DIR/config.yaml"
   if [[ $(cat "$DAPR_STATE_DIR/mtls" 2>/dev/null || echo off) == on ]]; then
-    cp "$DAPR_RESOURCES/config.yaml" "$out"
+    cp "$DAPR_RESOURCES/config.yaml" "$out.tmp"
   else
     sed -E '0,/^    defaultAction: deny$/s//    defaultAction: allow # relaxed: no mTLS locally/' \
-      "$DAPR_RESOURCES/config.yaml" >"$out"
+      "$DAPR_RESOURCES/config.yaml" >"$out.tmp"
   fi
+  cat >>"$out.tmp" <<EOF
+  # added by deploy/local/run-with-sidecar.sh
+  nameResolution:
+    component: sqlite
+    configuration:
+      connectionString: "$DAPR_STATE_DIR/nameresolution.db"
+      updateInterval: 5s
+EOF
+  mv "$out.tmp" "$out"
 }
 
 cmd_start() {
@@ -85,6 +97,13 @@ cmd_start() {
   [[ -n $app_id && -n $app_port && -n $http_port && -n $grpc_port && -n $metrics_port ]] ||
     die "run-with-sidecar: --app-id, --app-port, --dapr-http-port, --dapr-grpc-port and --metrics-port are required"
   internal_port="${internal_port:-$((grpc_port + 100))}"
+  if proc_pid "$name" >/dev/null && proc_pid "$name-daprd" >/dev/null; then
+    log "$name: already running (app pid $(proc_pid "$name"), daprd pid $(proc_pid "$name-daprd"))"
+    return 0
+  fi
+  # a half-running pair (one of the two died) is restarted as a whole
+  stop_proc "$name-daprd"
+  stop_proc "$name"
   resolve_dapr || die "dapr: daprd not found; run deploy/local/provision.sh dapr"
   [[ -f $DAPR_STATE_DIR/mtls ]] || die "dapr control plane not started; run deploy/local/dapr-control-plane.sh start"
   local p
@@ -139,7 +158,7 @@ cmd_start() {
   local lf problems
   lf="$(log_file "$name-daprd")"
   problems="$(sed -n '/===== .* start:/h; /===== .* start:/!H; ${x;p}' "$lf" |
-    grep -E 'level=(error|fatal)|level=warning.*(omponent|metadata|unknown|not found|deprecat)' || true)"
+    grep -E 'level=(error|fatal)|level=warning msg="[^"]*(omponent|metadata|unknown|not found|deprecat|will change)' || true)"
   if [[ -n $problems ]]; then
     echo "$problems" >&2
     if [[ ${KAIROS_STRICT_SIDECAR:-1} == 1 ]]; then

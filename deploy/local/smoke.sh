@@ -16,13 +16,14 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 export KAIROS_STACK_DIR="${KAIROS_SMOKE_DIR:-${KAIROS_STACK_DIR:-$ROOT/.stack}/smoke}"
-# ports of its own (a regular stack uses 5433, 9092, 50001, 50006, 3500.., 4000..)
-export PG_PORT="${SMOKE_PG_PORT:-55433}"
-export KAFKA_PORT="${SMOKE_KAFKA_PORT:-59092}" KAFKA_CONTROLLER_PORT="${SMOKE_KAFKA_CONTROLLER_PORT:-59093}"
-export SENTRY_PORT=55001 SENTRY_HEALTH_PORT=55071 SENTRY_METRICS_PORT=55091
-export SCHEDULER_GRPC_PORT=55006 SCHEDULER_HEALTH_PORT=55076 SCHEDULER_METRICS_PORT=55096
-export SCHEDULER_ETCD_CLIENT_PORT=55379 SCHEDULER_ETCD_PEER_PORT=55380
-APP_PORT=54090 DAPR_HTTP_PORT=53500 DAPR_GRPC_PORT=55200 DAPR_INTERNAL_PORT=55300 DAPR_METRICS_PORT=55190
+# ports of its own (a regular stack uses 5433, 9092, 25001, 25006, 3500.., 4000..),
+# all below Linux's ephemeral port range
+export PG_PORT="${SMOKE_PG_PORT:-15433}"
+export KAFKA_PORT="${SMOKE_KAFKA_PORT:-19092}" KAFKA_CONTROLLER_PORT="${SMOKE_KAFKA_CONTROLLER_PORT:-19093}"
+export SENTRY_PORT=26001 SENTRY_HEALTH_PORT=26071 SENTRY_METRICS_PORT=26091
+export SCHEDULER_GRPC_PORT=26006 SCHEDULER_HEALTH_PORT=26076 SCHEDULER_METRICS_PORT=26096
+export SCHEDULER_ETCD_CLIENT_PORT=26379 SCHEDULER_ETCD_PEER_PORT=26380
+APP_PORT=14090 DAPR_HTTP_PORT=13500 DAPR_GRPC_PORT=26200 DAPR_INTERNAL_PORT=26300 DAPR_METRICS_PORT=19190
 . "$HERE/lib.sh"
 
 T0=$SECONDS
@@ -33,7 +34,11 @@ teardown() {
   "$HERE/run-with-sidecar.sh" stop smoke >/dev/null 2>&1 || true
   "$HERE/dapr-control-plane.sh" stop >/dev/null 2>&1 || true
   "$HERE/kafka.sh" stop >/dev/null 2>&1 || true
-  "$HERE/postgres.sh" stop >/dev/null 2>&1 || true
+  if [[ ${KAIROS_SMOKE_KEEP:-0} != 1 ]]; then
+    "$HERE/postgres.sh" clean >/dev/null 2>&1 || true
+  else
+    "$HERE/postgres.sh" stop >/dev/null 2>&1 || true
+  fi
   if [[ ${KAIROS_SMOKE_KEEP:-0} != 1 ]]; then
     rm -rf "$KAIROS_STACK_DIR/pg" "$KAIROS_STACK_DIR/kafka" "$KAIROS_STACK_DIR/dapr" "$KAIROS_STACK_DIR/run"
   fi
@@ -54,7 +59,7 @@ command -v curl >/dev/null || die "smoke: curl is required (apt-get install curl
 "$HERE/run-with-sidecar.sh" stop smoke >/dev/null 2>&1 || true
 "$HERE/dapr-control-plane.sh" stop >/dev/null 2>&1 || true
 "$HERE/kafka.sh" stop >/dev/null 2>&1 || true
-"$HERE/postgres.sh" stop >/dev/null 2>&1 || true
+"$HERE/postgres.sh" clean >/dev/null 2>&1 || true
 rm -rf "$KAIROS_STACK_DIR"
 mkdir -p "$KAIROS_LOG_DIR"
 

@@ -17,7 +17,7 @@
 #   KAIROS_KEEP_ON_FAILURE=1 leave processes running when `up` fails
 #   DATABASE_URL / KAFKA_BROKERS  use these servers instead of starting local ones
 # Ports: role i of (api notifier recurrence audit realtime) gets app port 4000+i,
-# daprd HTTP 3500+i, gRPC 50200+i, internal gRPC 50300+i, metrics 9190+i.
+# daprd HTTP 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -52,8 +52,8 @@ role_index() {
 role_ports() { # sets APP_PORT HTTP_PORT GRPC_PORT INTERNAL_PORT METRICS_PORT
   local i
   i="$(role_index "$1")"
-  APP_PORT=$((4000 + i)) HTTP_PORT=$((3500 + i)) GRPC_PORT=$((50200 + i))
-  INTERNAL_PORT=$((50300 + i)) METRICS_PORT=$((9190 + i))
+  APP_PORT=$((4000 + i)) HTTP_PORT=$((3500 + i)) GRPC_PORT=$((25200 + i))
+  INTERNAL_PORT=$((25300 + i)) METRICS_PORT=$((9190 + i))
 }
 
 up() {
@@ -63,16 +63,15 @@ up() {
   fi
   [[ ${KAIROS_SKIP_PROVISION:-0} == 1 ]] || "$HERE/provision.sh" all
   if [[ ${KAIROS_KEEP_ON_FAILURE:-0} != 1 ]]; then
-    trap 'log "stack: start failed; stopping what was started (logs stay in $KAIROS_LOG_DIR)"; down' ERR
+    trap 'trap - ERR; set +e; log "stack: start failed; stopping what was started (logs stay in $KAIROS_LOG_DIR)"; down; exit 1' ERR
   fi
-  set -E
   "$HERE/postgres.sh" start
   "$HERE/kafka.sh" start
   "$HERE/dapr-control-plane.sh" start
-  export DATABASE_URL="${DATABASE_URL:-$(local_database_url)}"
+  local db="${DATABASE_URL:-$(local_database_url)}"
   if [[ -n $KAIROS_MIGRATE_CMD ]]; then
     log "stack: $KAIROS_MIGRATE_CMD"
-    (cd "$KAIROS_ROOT" && $KAIROS_MIGRATE_CMD) >>"$(log_file migrate)" 2>&1 ||
+    (cd "$KAIROS_ROOT" && DATABASE_URL="$db" $KAIROS_MIGRATE_CMD) >>"$(log_file migrate)" 2>&1 ||
       fail_with_log migrate "migration failed: $KAIROS_MIGRATE_CMD"
   fi
   local role cmd
@@ -82,7 +81,7 @@ up() {
     (
       cd "$KAIROS_ROOT"
       # shellcheck disable=SC2086
-      KAIROS_ROLE="$role" "$HERE/run-with-sidecar.sh" start "$role" \
+      DATABASE_URL="$db" KAIROS_ROLE="$role" "$HERE/run-with-sidecar.sh" start "$role" \
         --app-id "kairos-$role" --app-port "$APP_PORT" \
         --dapr-http-port "$HTTP_PORT" --dapr-grpc-port "$GRPC_PORT" \
         --internal-grpc-port "$INTERNAL_PORT" --metrics-port "$METRICS_PORT" \

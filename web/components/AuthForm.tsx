@@ -40,9 +40,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
     setBusy(true);
     try {
       const res =
-        mode === 'sign-up'
-          ? await authClient.signUp.email({ email, password, name })
-          : await authClient.signIn.email({ email, password });
+        mode === 'sign-up' ? await authClient.signUp.email({ email, password, name }) : await authClient.signIn.email({ email, password });
       if (res.error) {
         const msg = res.error.message || res.error.statusText || 'Something went wrong.';
         if (/exist/i.test(msg)) setFieldErrors({ email: msg });
@@ -82,9 +80,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
             </p>
           )}
           <form onSubmit={onSubmit} noValidate className="space-y-4">
-            {mode === 'sign-up' && (
-              <Field label="Name" name="name" autoComplete="name" error={fieldErrors.name} />
-            )}
+            {mode === 'sign-up' && <Field label="Name" name="name" autoComplete="name" error={fieldErrors.name} />}
             <Field label="E-mail" name="email" type="email" autoComplete="email" error={fieldErrors.email} />
             <Field
               label="Password"

@@ -19,11 +19,20 @@ export function FilterBar(props: {
   const togglePriority = (p: string) =>
     onChange({ ...f, priority: f.priority.includes(p) ? f.priority.filter((x) => x !== p) : [...f.priority, p] });
   return (
-    <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2 text-xs sm:px-5 dark:border-zinc-800" role="group" aria-label="Filter and sort">
+    <div
+      className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2 text-xs sm:px-5 dark:border-zinc-800"
+      role="group"
+      aria-label="Filter and sort"
+    >
       <label className="sr-only" htmlFor="filter-status">
         Status
       </label>
-      <select id="filter-status" className={select} value={f.status} onChange={(e) => onChange({ ...f, status: e.target.value as Filters['status'] })}>
+      <select
+        id="filter-status"
+        className={select}
+        value={f.status}
+        onChange={(e) => onChange({ ...f, status: e.target.value as Filters['status'] })}
+      >
         <option value="">Status: list default</option>
         <option value="pending">Pending</option>
         <option value="completed">Completed</option>
@@ -62,11 +71,13 @@ export function FilterBar(props: {
         onChange={(e) => e.target.value && onChange({ ...f, tags: [...f.tags, e.target.value] })}
       >
         <option value="">{f.tags.length ? 'Add tag…' : 'Tag: any'}</option>
-        {props.tags.filter((t) => !f.tags.includes(t)).map((t) => (
-          <option key={t} value={t}>
-            #{t}
-          </option>
-        ))}
+        {props.tags
+          .filter((t) => !f.tags.includes(t))
+          .map((t) => (
+            <option key={t} value={t}>
+              #{t}
+            </option>
+          ))}
       </select>
       {f.tags.map((t) => (
         <button
@@ -100,12 +111,20 @@ export function FilterBar(props: {
         {f.order === 'desc' ? '↓' : '↑'}
       </button>
       {n > 0 && (
-        <button type="button" onClick={() => onChange({ status: '', priority: [], tags: [], due: '', sort: f.sort, order: f.order })} className="text-accent-700 hover:underline dark:text-accent-400">
+        <button
+          type="button"
+          onClick={() => onChange({ status: '', priority: [], tags: [], due: '', sort: f.sort, order: f.order })}
+          className="text-accent-700 hover:underline dark:text-accent-400"
+        >
           Clear {n} filter{n > 1 ? 's' : ''}
         </button>
       )}
       <div className="ml-auto flex items-center gap-2">
-        {props.count !== null && <span className="text-zinc-600 dark:text-zinc-400" aria-live="polite">{props.count} task{props.count === 1 ? '' : 's'}</span>}
+        {props.count !== null && (
+          <span className="text-zinc-600 dark:text-zinc-400" aria-live="polite">
+            {props.count} task{props.count === 1 ? '' : 's'}
+          </span>
+        )}
         {naming ? (
           <form
             className="flex items-center gap-1"
@@ -133,7 +152,11 @@ export function FilterBar(props: {
             </button>
           </form>
         ) : (
-          <button type="button" onClick={() => setNaming(true)} className="rounded-md border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
+          <button
+            type="button"
+            onClick={() => setNaming(true)}
+            className="rounded-md border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
             Save view
           </button>
         )}

@@ -42,7 +42,9 @@ export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => vo
         {SHORTCUTS.map(([k, v]) => (
           <div key={k} className="contents">
             <dt>
-              <kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-700 dark:bg-zinc-800">{k}</kbd>
+              <kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-700 dark:bg-zinc-800">
+                {k}
+              </kbd>
             </dt>
             <dd className="text-zinc-700 dark:text-zinc-300">{v}</dd>
           </div>

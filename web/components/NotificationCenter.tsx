@@ -89,7 +89,11 @@ export function NotificationCenter({ onOpenTask, enabled }: { onOpenTask: (id: n
           <div className="flex items-center border-b border-zinc-200 px-4 py-2.5 dark:border-zinc-800">
             <h2 className="text-sm font-semibold">Notifications</h2>
             {unread > 0 && (
-              <button type="button" onClick={() => markRead.mutate('all')} className="ml-auto text-xs font-medium text-accent-700 hover:underline dark:text-accent-400">
+              <button
+                type="button"
+                onClick={() => markRead.mutate('all')}
+                className="ml-auto text-xs font-medium text-accent-700 hover:underline dark:text-accent-400"
+              >
                 Mark all read
               </button>
             )}
@@ -112,10 +116,12 @@ export function NotificationCenter({ onOpenTask, enabled }: { onOpenTask: (id: n
             </p>
           )}
           <ul className="max-h-96 overflow-y-auto" data-testid="notification-list">
-            {q.isPending && <li className="px-4 py-6 text-center text-sm text-zinc-500">Loading…</li>}
+            {q.isPending && <li className="px-4 py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">Loading…</li>}
             {q.isError && <li className="px-4 py-6 text-center text-sm text-red-700 dark:text-red-400">Could not load notifications.</li>}
             {q.data && q.data.items.length === 0 && (
-              <li className="px-4 py-8 text-center text-sm text-zinc-600 dark:text-zinc-400">No reminders yet. Add one to a task and it shows up here.</li>
+              <li className="px-4 py-8 text-center text-sm text-zinc-600 dark:text-zinc-400">
+                No reminders yet. Add one to a task and it shows up here.
+              </li>
             )}
             {q.data?.items.map((n) => (
               <li key={String(n.id)} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">

@@ -66,7 +66,8 @@ export const QuickAdd = forwardRef<QuickAddHandle, { timeZone: string; onCreated
   }
 
   const showPreview = preview && text.trim() && previewFor === text.trim();
-  const hasDetails = showPreview && (preview.due_at || preview.recurrence || preview.tags.length || preview.priority !== 'none' || preview.reminders.length);
+  const hasDetails =
+    showPreview && (preview.due_at || preview.recurrence || preview.tags.length || preview.priority !== 'none' || preview.reminders.length);
   return (
     <div className="border-b border-zinc-200 px-3 py-3 sm:px-5 dark:border-zinc-800">
       <form
@@ -141,7 +142,7 @@ export const QuickAdd = forwardRef<QuickAddHandle, { timeZone: string; onCreated
                 {'minutes_before' in r ? formatMinutesBefore(r.minutes_before) : formatFull(r.at)}
               </Chip>
             ))}
-            <span className="ml-auto hidden text-zinc-500 sm:inline">Enter to add</span>
+            <span className="ml-auto hidden text-zinc-600 dark:text-zinc-400 sm:inline">Enter to add</span>
           </div>
         ) : null}
       </div>

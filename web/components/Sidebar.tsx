@@ -27,7 +27,9 @@ export function Sidebar(props: {
 }) {
   const item = (active: boolean) =>
     `flex w-full items-center gap-2.5 rounded-md px-2.5 py-1.5 text-left text-sm ${
-      active ? 'bg-zinc-200/80 font-semibold dark:bg-zinc-800' : 'text-zinc-700 hover:bg-zinc-200/50 dark:text-zinc-300 dark:hover:bg-zinc-800/60'
+      active
+        ? 'bg-zinc-200/80 font-semibold dark:bg-zinc-800'
+        : 'text-zinc-700 hover:bg-zinc-200/50 dark:text-zinc-300 dark:hover:bg-zinc-800/60'
     }`;
   return (
     <>
@@ -49,10 +51,15 @@ export function Sidebar(props: {
           <ul className="space-y-0.5">
             {SMART_LISTS.map((l) => (
               <li key={l.id}>
-                <button type="button" aria-current={props.active === l.id ? 'page' : undefined} onClick={() => props.onList(l.id)} className={item(props.active === l.id)}>
+                <button
+                  type="button"
+                  aria-current={props.active === l.id ? 'page' : undefined}
+                  onClick={() => props.onList(l.id)}
+                  className={item(props.active === l.id)}
+                >
                   {LIST_ICON[l.id]}
                   <span className="flex-1">{l.label}</span>
-                  <kbd className="hidden font-mono text-[10px] text-zinc-500 lg:inline">{l.key}</kbd>
+                  <kbd className="hidden font-mono text-[10px] text-zinc-600 dark:text-zinc-400 lg:inline">{l.key}</kbd>
                 </button>
               </li>
             ))}
@@ -78,7 +85,7 @@ export function Sidebar(props: {
                       type="button"
                       aria-label={`Delete view ${v.name}`}
                       onClick={() => props.onDeleteView(v)}
-                      className="rounded p-1 text-zinc-500 opacity-0 hover:text-red-600 focus:opacity-100 group-hover:opacity-100"
+                      className="rounded p-1 text-zinc-600 dark:text-zinc-400 opacity-0 hover:text-red-600 focus:opacity-100 group-hover:opacity-100"
                     >
                       <X className="h-3.5 w-3.5" />
                     </button>
@@ -101,7 +108,7 @@ export function Sidebar(props: {
                     >
                       <Tag className="h-4 w-4" />
                       <span className="flex-1 truncate">{t.tag}</span>
-                      <span className="text-xs text-zinc-500">{t.count}</span>
+                      <span className="text-xs text-zinc-600 dark:text-zinc-400">{t.count}</span>
                     </button>
                   </li>
                 ))}

@@ -40,9 +40,11 @@ export function TaskList(props: {
     v.scrollToIndex(selIndex, { align: 'auto' });
     requestAnimationFrame(() => {
       const el = parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`);
-      if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+      const active = document.activeElement;
+      // Never steal focus from a field or the editor that opened in the meantime.
+      const free = !active || active === document.body || !!parentRef.current?.contains(active);
+      if (el && free && active !== el) el.focus({ preventScroll: true });
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.focusSelected]);
 
   return (
@@ -69,7 +71,7 @@ export function TaskList(props: {
                   onSelect={props.onSelect}
                 />
               ) : (
-                <div className="px-5 py-4 text-sm text-zinc-500">Loading more…</div>
+                <div className="px-5 py-4 text-sm text-zinc-600 dark:text-zinc-400">Loading more…</div>
               )}
             </div>
           );

@@ -69,7 +69,9 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
   const [customMin, setCustomMin] = useState('15');
   const [customUnit, setCustomUnit] = useState('1');
   const [customAt, setCustomAt] = useState('');
-  const [showCustomRule, setShowCustomRule] = useState(() => !!task.recurrence && !RECURRENCE_PRESETS.some((p) => p.rule === task.recurrence?.rule));
+  const [showCustomRule, setShowCustomRule] = useState(
+    () => !!task.recurrence && !RECURRENCE_PRESETS.some((p) => p.rule === task.recurrence?.rule),
+  );
   const [tab, setTab] = useState<'details' | 'history'>('details');
   const update = useUpdateTask();
   const del = useDeleteTask();
@@ -93,7 +95,6 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
         setDraft(toDraft(task));
       } else setStale(true);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [task]);
 
   useEffect(() => {
@@ -128,12 +129,20 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
             const fe = err.fieldErrors();
             const mapped: Record<string, string> = {};
             for (const [k, v] of Object.entries(fe)) {
-              const key = k.startsWith('reminders') ? 'reminders' : k.startsWith('tags') ? 'tags' : k.startsWith('recurrence') ? 'recurrence.rule' : k;
+              const key = k.startsWith('reminders')
+                ? 'reminders'
+                : k.startsWith('tags')
+                  ? 'tags'
+                  : k.startsWith('recurrence')
+                    ? 'recurrence.rule'
+                    : k;
               mapped[key] ??= v;
             }
             setErrors(mapped);
             if (!Object.keys(mapped).length) setFormError(err.message);
-            else if (!['title', 'description', 'priority', 'tags', 'due_at', 'time_zone', 'reminders', 'recurrence.rule'].some((k) => mapped[k]))
+            else if (
+              !['title', 'description', 'priority', 'tags', 'due_at', 'time_zone', 'reminders', 'recurrence.rule'].some((k) => mapped[k])
+            )
               setFormError(err.message);
           } else setFormError('Could not save the task.');
         },
@@ -183,7 +192,7 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
     >
       <div className="flex items-center gap-2 border-b border-zinc-200 px-4 py-2.5 dark:border-zinc-800">
         <h2 id={`${uid}-heading`} className="text-sm font-semibold">
-          Edit task <span className="font-normal text-zinc-500">#{base.id}</span>
+          Edit task <span className="font-normal text-zinc-600 dark:text-zinc-400">#{base.id}</span>
         </h2>
         <div role="tablist" aria-label="Task sections" className="ml-auto flex gap-1 text-xs">
           {(['details', 'history'] as const).map((t) => (
@@ -199,7 +208,12 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
             </button>
           ))}
         </div>
-        <button type="button" onClick={onClose} aria-label="Close editor" className="rounded-md p-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+        <button
+          type="button"
+          onClick={onClose}
+          aria-label="Close editor"
+          className="rounded-md p-1 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+        >
           <X className="h-4 w-4" />
         </button>
       </div>
@@ -277,10 +291,19 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
                 <label
                   key={p}
                   className={`cursor-pointer rounded-md px-2 py-1 text-center text-xs font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-accent-500 ${
-                    draft.priority === p ? `bg-white shadow-sm dark:bg-zinc-800 ${PRIORITY_STYLE[p].text}` : 'text-zinc-600 dark:text-zinc-400'
+                    draft.priority === p
+                      ? `bg-white shadow-sm dark:bg-zinc-800 ${PRIORITY_STYLE[p].text}`
+                      : 'text-zinc-600 dark:text-zinc-400'
                   }`}
                 >
-                  <input type="radio" name="priority" value={p} checked={draft.priority === p} onChange={() => set('priority', p)} className="sr-only" />
+                  <input
+                    type="radio"
+                    name="priority"
+                    value={p}
+                    checked={draft.priority === p}
+                    onChange={() => set('priority', p)}
+                    className="sr-only"
+                  />
                   {p === 'none' ? 'None' : PRIORITY_STYLE[p].label}
                 </label>
               ))}
@@ -296,7 +319,17 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
               {draft.tags.map((t) => (
                 <span key={t} className="inline-flex items-center gap-1 rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">
                   #{t}
-                  <button type="button" aria-label={`Remove tag ${t}`} onClick={() => set('tags', draft.tags.filter((x) => x !== t))} className="opacity-70 hover:opacity-100">
+                  <button
+                    type="button"
+                    aria-label={`Remove tag ${t}`}
+                    onClick={() =>
+                      set(
+                        'tags',
+                        draft.tags.filter((x) => x !== t),
+                      )
+                    }
+                    className="opacity-70 hover:opacity-100"
+                  >
                     ×
                   </button>
                 </span>
@@ -322,9 +355,11 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
                 className="min-w-[6rem] flex-1 bg-transparent text-sm outline-none"
               />
               <datalist id={`${uid}-tag-options`}>
-                {tagOptions.filter((t) => !draft.tags.includes(t)).map((t) => (
-                  <option key={t} value={t} />
-                ))}
+                {tagOptions
+                  .filter((t) => !draft.tags.includes(t))
+                  .map((t) => (
+                    <option key={t} value={t} />
+                  ))}
               </datalist>
             </div>
             {err('tags')}
@@ -400,8 +435,13 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
                       <button
                         type="button"
                         aria-label={`Remove reminder: ${label}`}
-                        onClick={() => set('reminders', draft.reminders.filter((_, j) => j !== i))}
-                        className="rounded px-1 text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+                        onClick={() =>
+                          set(
+                            'reminders',
+                            draft.reminders.filter((_, j) => j !== i),
+                          )
+                        }
+                        className="rounded px-1 text-zinc-600 dark:text-zinc-400 hover:text-zinc-900 dark:hover:text-zinc-100"
                       >
                         ×
                       </button>
@@ -413,7 +453,13 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
             {!draft.date && <p className="mb-1 text-xs text-zinc-600 dark:text-zinc-400">Relative reminders need a due date.</p>}
             <div className="flex flex-wrap gap-1.5">
               {REMINDER_PRESETS.map((m) => (
-                <button key={m} type="button" disabled={!draft.date} className={`${smallBtn} disabled:opacity-50`} onClick={() => addReminder({ minutes_before: m })}>
+                <button
+                  key={m}
+                  type="button"
+                  disabled={!draft.date}
+                  className={`${smallBtn} disabled:opacity-50`}
+                  onClick={() => addReminder({ minutes_before: m })}
+                >
                   {formatMinutesBefore(m)}
                 </button>
               ))}
@@ -422,7 +468,14 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
               <label htmlFor={`${uid}-rmin`} className="sr-only">
                 Custom reminder amount
               </label>
-              <input id={`${uid}-rmin`} type="number" min={1} value={customMin} onChange={(e) => setCustomMin(e.target.value)} className={`${input} !w-20`} />
+              <input
+                id={`${uid}-rmin`}
+                type="number"
+                min={1}
+                value={customMin}
+                onChange={(e) => setCustomMin(e.target.value)}
+                className={`${input} !w-20`}
+              />
               <label htmlFor={`${uid}-runit`} className="sr-only">
                 Custom reminder unit
               </label>
@@ -445,7 +498,13 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
               <label htmlFor={`${uid}-rat`} className="text-xs text-zinc-600 dark:text-zinc-400">
                 or at
               </label>
-              <input id={`${uid}-rat`} type="datetime-local" value={customAt} onChange={(e) => setCustomAt(e.target.value)} className={`${input} !w-auto`} />
+              <input
+                id={`${uid}-rat`}
+                type="datetime-local"
+                value={customAt}
+                onChange={(e) => setCustomAt(e.target.value)}
+                className={`${input} !w-auto`}
+              />
               <button
                 type="button"
                 disabled={!customAt}
@@ -525,7 +584,7 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
             {err('recurrence.rule')}
           </fieldset>
 
-          <p className="text-xs text-zinc-500">
+          <p className="text-xs text-zinc-600 dark:text-zinc-400">
             Created {formatRelative(base.created_at)} · updated {formatRelative(base.updated_at)}
             {base.series_id && ` · occurrence ${base.occurrence}`}
           </p>
@@ -544,8 +603,12 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
         >
           Delete
         </button>
-        <span className="ml-auto hidden text-xs text-zinc-500 sm:inline">{dirty ? 'Ctrl+Enter to save' : ''}</span>
-        <button type="button" onClick={onClose} className="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:hover:bg-zinc-800">
+        <span className="ml-auto hidden text-xs text-zinc-600 dark:text-zinc-400 sm:inline">{dirty ? 'Ctrl+Enter to save' : ''}</span>
+        <button
+          type="button"
+          onClick={onClose}
+          className="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:hover:bg-zinc-800"
+        >
           Cancel
         </button>
         <button
@@ -561,7 +624,13 @@ export function TaskPanel({ task, onClose, tagOptions }: { task: Task; onClose: 
   );
 }
 
-const EVENT_LABEL: Record<string, string> = { created: 'Created', updated: 'Updated', completed: 'Completed', reopened: 'Reopened', deleted: 'Deleted' };
+const EVENT_LABEL: Record<string, string> = {
+  created: 'Created',
+  updated: 'Updated',
+  completed: 'Completed',
+  reopened: 'Reopened',
+  deleted: 'Deleted',
+};
 const FIELD_LABEL: Record<string, string> = {
   title: 'title',
   description: 'description',
@@ -579,10 +648,11 @@ function History({ taskId }: { taskId: number }) {
     queryKey: ['history', taskId],
     queryFn: () => api<{ items: HistoryEntry[] }>(`/tasks/${taskId}/history`),
   });
-  if (q.isPending) return <p className="p-4 text-sm text-zinc-500">Loading history…</p>;
-  if (q.isError) return <p className="p-4 text-sm text-red-700 dark:text-red-400">Could not load the history: {(q.error as Error).message}</p>;
+  if (q.isPending) return <p className="p-4 text-sm text-zinc-600 dark:text-zinc-400">Loading history…</p>;
+  if (q.isError)
+    return <p className="p-4 text-sm text-red-700 dark:text-red-400">Could not load the history: {(q.error as Error).message}</p>;
   const items = [...q.data.items].sort((a, b) => a.at.localeCompare(b.at));
-  if (!items.length) return <p className="p-4 text-sm text-zinc-500">No history yet.</p>;
+  if (!items.length) return <p className="p-4 text-sm text-zinc-600 dark:text-zinc-400">No history yet.</p>;
   const rows = items.map((e, i) => {
     const prev = items[i - 1]?.task_data;
     const changed =
@@ -601,9 +671,11 @@ function History({ taskId }: { taskId: number }) {
           <div>
             <p>
               <span className="font-medium">{EVENT_LABEL[e.event_type] ?? e.event_type}</span>
-              {changed.length > 0 && <span className="text-zinc-600 dark:text-zinc-400"> {changed.map((c) => FIELD_LABEL[c]).join(', ')}</span>}
+              {changed.length > 0 && (
+                <span className="text-zinc-600 dark:text-zinc-400"> {changed.map((c) => FIELD_LABEL[c]).join(', ')}</span>
+              )}
             </p>
-            <p className="text-xs text-zinc-500" title={formatFull(e.at)}>
+            <p className="text-xs text-zinc-600 dark:text-zinc-400" title={formatFull(e.at)}>
               {formatRelative(e.at)}
               {e.task_data?.title && ` · “${e.task_data.title}”`}
             </p>

@@ -54,7 +54,7 @@ export const TaskRow = memo(function TaskRow(props: {
           type="button"
           tabIndex={-1}
           onClick={() => props.onOpen(task)}
-          className={`block w-full truncate text-left text-[15px] leading-6 ${task.completed ? 'text-zinc-500 line-through dark:text-zinc-500' : ''}`}
+          className={`block w-full truncate text-left text-[15px] leading-6 ${task.completed ? 'text-zinc-600 line-through dark:text-zinc-400' : ''}`}
         >
           {task.title}
         </button>
@@ -63,7 +63,11 @@ export const TaskRow = memo(function TaskRow(props: {
             {due && (
               <span
                 className={`inline-flex items-center gap-1 ${
-                  !task.completed && due.overdue ? 'font-medium text-red-700 dark:text-red-400' : due.today ? 'font-medium text-green-700 dark:text-green-400' : ''
+                  !task.completed && due.overdue
+                    ? 'font-medium text-red-700 dark:text-red-400'
+                    : due.today
+                      ? 'font-medium text-green-700 dark:text-green-400'
+                      : ''
                 }`}
               >
                 <Calendar className="h-3.5 w-3.5" />

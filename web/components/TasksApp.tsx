@@ -88,8 +88,7 @@ export function TasksApp() {
   const query = useMemo(() => buildQuery(list, filters, q), [list, filters, q]);
   const tasksQ = useInfiniteQuery({
     queryKey: ['tasks', query],
-    queryFn: ({ pageParam, signal }) =>
-      api<TaskPage>(`/tasks${toQueryString({ ...query, limit: '100', cursor: pageParam })}`, { signal }),
+    queryFn: ({ pageParam, signal }) => api<TaskPage>(`/tasks${toQueryString({ ...query, limit: '100', cursor: pageParam })}`, { signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
     enabled: authed,
@@ -98,7 +97,12 @@ export function TasksApp() {
   const tasks = useMemo(() => {
     const seen = new Set<number>();
     const out: Task[] = [];
-    for (const p of tasksQ.data?.pages ?? []) for (const t of p.items) if (!seen.has(t.id)) (seen.add(t.id), out.push(t));
+    for (const p of tasksQ.data?.pages ?? [])
+      for (const t of p.items) {
+        if (seen.has(t.id)) continue;
+        seen.add(t.id);
+        out.push(t);
+      }
     return out;
   }, [tasksQ.data]);
 
@@ -119,7 +123,10 @@ export function TasksApp() {
   const saveView = useMutation({
     mutationFn: (name: string) => {
       const { due_from: _f, due_to: _t, ...rest } = query;
-      return api<SavedView>('/views', { method: 'POST', body: { name, query: filters.due === 'today' || filters.due === 'week' || typeof list === 'string' ? rest : query } });
+      return api<SavedView>('/views', {
+        method: 'POST',
+        body: { name, query: filters.due === 'today' || filters.due === 'week' || typeof list === 'string' ? rest : query },
+      });
     },
     onSuccess: (v) => {
       void qc.invalidateQueries({ queryKey: ['views'] });
@@ -146,13 +153,10 @@ export function TasksApp() {
     setEditingId(t.id);
   }, []);
 
-  const openTask = useCallback(
-    (id: number) => {
-      setSelectedId(id);
-      setEditingId(id);
-    },
-    [],
-  );
+  const openTask = useCallback((id: number) => {
+    setSelectedId(id);
+    setEditingId(id);
+  }, []);
   const editQ = useQuery({
     queryKey: ['task', editingId],
     queryFn: () => api<Task>(`/tasks/${editingId}`),
@@ -174,11 +178,15 @@ export function TasksApp() {
   const onTaskEvent = useCallback((type: string, task: Task) => {
     if (type !== 'task.created') return;
     setFresh((s) => new Set(s).add(task.id));
-    setTimeout(() => setFresh((s) => {
-      const n = new Set(s);
-      n.delete(task.id);
-      return n;
-    }), 2000);
+    setTimeout(
+      () =>
+        setFresh((s) => {
+          const n = new Set(s);
+          n.delete(task.id);
+          return n;
+        }),
+      2000,
+    );
   }, []);
   const conn = useRealtime({
     enabled: authed,
@@ -202,7 +210,8 @@ export function TasksApp() {
       for (const n of data.items) {
         if (knownNotifications.current.has(String(n.id))) continue;
         knownNotifications.current.add(String(n.id));
-        if (!n.read_at && Date.now() - new Date(n.created_at).getTime() < 10 * 60_000) showBrowserNotification(n, () => openTask(n.task_id));
+        if (!n.read_at && Date.now() - new Date(n.created_at).getTime() < 10 * 60_000)
+          showBrowserNotification(n, () => openTask(n.task_id));
       }
     });
     return unsub;
@@ -314,7 +323,11 @@ export function TasksApp() {
     return (
       <div className="flex h-dvh flex-col items-center justify-center gap-3 text-sm" role="alert">
         <p>Could not reach Kairos. Check your connection.</p>
-        <button type="button" onClick={() => void session.refetch()} className="rounded-md bg-accent-600 px-3 py-1.5 font-semibold text-white">
+        <button
+          type="button"
+          onClick={() => void session.refetch()}
+          className="rounded-md bg-accent-600 px-3 py-1.5 font-semibold text-white"
+        >
           Try again
         </button>
       </div>
@@ -322,7 +335,7 @@ export function TasksApp() {
   }
   if (session.isPending || !authed) {
     return (
-      <div className="flex h-dvh items-center justify-center text-sm text-zinc-500" role="status">
+      <div className="flex h-dvh items-center justify-center text-sm text-zinc-600 dark:text-zinc-400" role="status">
         Loading Kairos…
       </div>
     );
@@ -335,7 +348,10 @@ export function TasksApp() {
 
   return (
     <div className="flex h-dvh overflow-hidden">
-      <a href="#quick-add" className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm dark:focus:bg-zinc-900">
+      <a
+        href="#quick-add"
+        className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm dark:focus:bg-zinc-900"
+      >
         Skip to quick add
       </a>
       <Sidebar
@@ -370,7 +386,12 @@ export function TasksApp() {
       />
       <main className="flex min-w-0 flex-1 flex-col" aria-label={title}>
         <header className="flex items-center gap-1.5 border-b border-zinc-200 px-2 py-2 sm:gap-2 sm:px-4 dark:border-zinc-800">
-          <button type="button" aria-label="Open menu" onClick={() => setMenuOpen(true)} className="rounded-md p-2 hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800">
+          <button
+            type="button"
+            aria-label="Open menu"
+            onClick={() => setMenuOpen(true)}
+            className="rounded-md p-2 hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800"
+          >
             <Menu className="h-5 w-5" />
           </button>
           <h1 className="truncate text-base font-semibold sm:text-lg">{title}</h1>
@@ -460,7 +481,11 @@ export function TasksApp() {
           <div className="flex flex-1 flex-col items-center justify-center gap-3 px-6 text-center" role="alert">
             <p className="font-medium">Could not load your tasks.</p>
             <p className="text-sm text-zinc-600 dark:text-zinc-400">{(tasksQ.error as Error).message}</p>
-            <button type="button" onClick={() => void tasksQ.refetch()} className="rounded-md bg-accent-600 px-3 py-1.5 text-sm font-semibold text-white">
+            <button
+              type="button"
+              onClick={() => void tasksQ.refetch()}
+              className="rounded-md bg-accent-600 px-3 py-1.5 text-sm font-semibold text-white"
+            >
               Try again
             </button>
           </div>
@@ -484,8 +509,9 @@ export function TasksApp() {
             focusSelected={focusTick}
           />
         )}
-        <p className="hidden border-t border-zinc-200 px-5 py-1.5 text-[11px] text-zinc-500 md:block dark:border-zinc-800">
-          <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> complete · <kbd>e</kbd> edit · <kbd>?</kbd> help
+        <p className="hidden border-t border-zinc-200 px-5 py-1.5 text-[11px] text-zinc-600 dark:text-zinc-400 md:block dark:border-zinc-800">
+          <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> complete · <kbd>e</kbd> edit · <kbd>?</kbd>{' '}
+          help
         </p>
       </main>
       {editing && <TaskPanel key={editing.id} task={editing} onClose={closeEditor} tagOptions={tagNames} />}
@@ -502,7 +528,13 @@ function ConnectionIndicator({ state }: { state: ConnectionState }) {
       role="status"
       data-testid="connection"
       data-state={state}
-      title={state === 'live' ? 'Changes sync in real time' : state === 'connecting' ? 'Connecting to live updates' : 'Offline — changes will sync when reconnected'}
+      title={
+        state === 'live'
+          ? 'Changes sync in real time'
+          : state === 'connecting'
+            ? 'Connecting to live updates'
+            : 'Offline — changes will sync when reconnected'
+      }
       className="inline-flex shrink-0 items-center gap-1.5 rounded-full px-2 py-1 text-xs text-zinc-600 dark:text-zinc-400"
     >
       <span aria-hidden className={`h-2 w-2 rounded-full ${color}`} />

@@ -29,12 +29,7 @@ export function Toasts() {
               {t.action.label}
             </button>
           )}
-          <button
-            type="button"
-            aria-label="Dismiss"
-            className="rounded px-1 opacity-70 hover:opacity-100"
-            onClick={() => dismiss(t.id)}
-          >
+          <button type="button" aria-label="Dismiss" className="rounded px-1 opacity-70 hover:opacity-100" onClick={() => dismiss(t.id)}>
             ×
           </button>
         </div>

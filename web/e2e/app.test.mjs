@@ -1,3 +1,4 @@
+/* global document, window, requestAnimationFrame, KeyboardEvent */
 // The browser suite: real Chromium (playwright-core + Debian's chromium) against the
 // real backend in embedded mode and the built web app. Run: npm run test:e2e -w web
 import assert from 'node:assert/strict';
@@ -25,7 +26,12 @@ const apiCall = (p, path, init) =>
   );
 
 async function newContext(opts = {}) {
-  const c = await stack.browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Europe/Berlin', locale: 'en-GB', ...opts });
+  const c = await stack.browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    timezoneId: 'Europe/Berlin',
+    locale: 'en-GB',
+    ...opts,
+  });
   await c.grantPermissions(['notifications'], { origin: stack.webUrl });
   await c.addInitScript(NOTIFICATION_HOOK);
   return c;
@@ -42,7 +48,13 @@ async function signIn(p) {
 async function quickAdd(p, text) {
   const input = p.getByLabel('Add a task');
   await input.fill(text);
-  await p.getByTestId('preview-due').or(p.getByTestId('preview-tag')).or(p.getByTestId('preview-priority')).first().waitFor({ timeout: 5000 }).catch(() => {});
+  await p
+    .getByTestId('preview-due')
+    .or(p.getByTestId('preview-tag'))
+    .or(p.getByTestId('preview-priority'))
+    .first()
+    .waitFor({ timeout: 5000 })
+    .catch(() => {});
   await input.press('Enter');
 }
 
@@ -91,7 +103,12 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     assert.match(text, /month/i);
     assert.match(text, /High/);
 
-    for (const t of ['Buy milk tomorrow #errands', 'Write report friday 5pm #work !medium', 'Call mom p3', 'Water plants every day at 8am #home']) {
+    for (const t of [
+      'Buy milk tomorrow #errands',
+      'Write report friday 5pm #work !medium',
+      'Call mom p3',
+      'Water plants every day at 8am #home',
+    ]) {
       await quickAdd(page, t);
     }
     await row(page, 'Water plants').waitFor();
@@ -120,7 +137,10 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.getByLabel('Sort by').selectOption('title');
     await page.waitForFunction(() => document.querySelector('[data-task-id] button[tabindex="-1"]')?.textContent === 'Buy milk');
     const titles = await page.locator('[data-task-id] button[tabindex="-1"]').allInnerTexts();
-    assert.deepEqual(titles, [...titles].sort((a, b) => a.localeCompare(b)));
+    assert.deepEqual(
+      titles,
+      [...titles].sort((a, b) => a.localeCompare(b)),
+    );
     await page.getByLabel('Sort by').selectOption('');
 
     await page.getByRole('button', { name: 'Completed' }).click();
@@ -152,7 +172,11 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.waitForFunction(
       (id) => {
         const rows = [...document.querySelectorAll('[data-task-id]')].filter((r) => r.textContent.includes('Water plants'));
-        return rows.length === 1 && rows[0].getAttribute('data-task-id') !== id && rows[0].querySelector('[role=checkbox]').getAttribute('aria-checked') === 'false';
+        return (
+          rows.length === 1 &&
+          rows[0].getAttribute('data-task-id') !== id &&
+          rows[0].querySelector('[role=checkbox]').getAttribute('aria-checked') === 'false'
+        );
       },
       firstId,
       { timeout: 10_000 },
@@ -230,7 +254,10 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
   });
 
   it('works with the keyboard alone', async () => {
-    await page.locator('body').click({ position: { x: 5, y: 790 } }).catch(() => {});
+    await page
+      .locator('body')
+      .click({ position: { x: 5, y: 790 } })
+      .catch(() => {});
     await page.keyboard.press('Escape');
     await page.keyboard.press('n');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'quick-add');
@@ -262,13 +289,23 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.locator('#search').focus();
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length >= 4);
+    const focusedIndex = () => page.evaluate(() => [...document.querySelectorAll('[data-task-id]')].indexOf(document.activeElement));
     await page.keyboard.press('j');
+    await page.waitForFunction(() => document.activeElement?.hasAttribute('data-task-id'), null, { timeout: 2000 });
+    await page.waitForTimeout(800); // let the list settle after the completion above
+    const start = await focusedIndex();
     await page.keyboard.press('j');
-    const selected = await page.evaluate(() => document.activeElement?.getAttribute('data-task-id'));
-    const second = await page.locator('[data-task-id]').nth(1).getAttribute('data-task-id');
-    assert.equal(selected, second, 'j moves focus down the list');
+    await page.waitForFunction((i) => [...document.querySelectorAll('[data-task-id]')].indexOf(document.activeElement) === i + 1, start, {
+      timeout: 2000,
+    });
     await page.keyboard.press('k');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-task-id')), await page.locator('[data-task-id]').nth(0).getAttribute('data-task-id'));
+    await page.waitForFunction((i) => [...document.querySelectorAll('[data-task-id]')].indexOf(document.activeElement) === i, start, {
+      timeout: 2000,
+    });
+    await page.keyboard.press('e');
+    await page.getByTestId('task-panel').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('task-panel').waitFor({ state: 'detached' });
   });
 
   it('has no serious or critical accessibility violations', async () => {
@@ -276,7 +313,13 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
       const result = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
       const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       assert.deepEqual(
-        bad.map((v) => `${where}: ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`),
+        bad.map(
+          (v) =>
+            `${where}: ${v.id} — ${v.help} (${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')})`,
+        ),
         [],
       );
     };
@@ -333,7 +376,11 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
         fetch('/api/v1/tasks', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ title: `Bulk task ${String(i).padStart(4, '0')}`, priority: ['none', 'low', 'medium', 'high'][i % 4], tags: [`bulk${i % 5}`] }),
+          body: JSON.stringify({
+            title: `Bulk task ${String(i).padStart(4, '0')}`,
+            priority: ['none', 'low', 'medium', 'high'][i % 4],
+            tags: [`bulk${i % 5}`],
+          }),
         }).then((r) => r.ok && ok++);
       for (let i = 0; i < 1000; i += 25) await Promise.all(Array.from({ length: 25 }, (_, j) => one(i + j)));
       return ok;

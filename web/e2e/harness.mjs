@@ -111,7 +111,13 @@ export async function startStack() {
   }
   if (!webUrl) {
     webUrl = `http://127.0.0.1:${webPort}`;
-    const web = start('web', process.execPath, [join(webDir, 'server.mjs')], { PORT: String(webPort), HOST: '127.0.0.1', KAIROS_API_URL: apiUrl }, webDir);
+    const web = start(
+      'web',
+      process.execPath,
+      [join(webDir, 'server.mjs')],
+      { PORT: String(webPort), HOST: '127.0.0.1', KAIROS_API_URL: apiUrl },
+      webDir,
+    );
     procs.push(web);
     try {
       await waitFor(`${webUrl}/sign-in`, 60_000, web, 'web');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global structuredClone */
 // A small in-memory stand-in for the Kairos backend that follows docs/api-contract.md.
 // Used to develop and demo the web app without the real backend:
 //   node web/e2e/mock-backend.mjs            (port 4000, or PORT)
@@ -76,7 +77,10 @@ function parse(text, tz) {
     return ' ';
   });
   const reminders = [];
-  rest = rest.replace(/\s\^(\d+)([mhdw])(?=\s)/gi, (_, n, u) => (reminders.push({ minutes_before: Number(n) * { m: 1, h: 60, d: 1440, w: 10080 }[u.toLowerCase()] }), ' '));
+  rest = rest.replace(
+    /\s\^(\d+)([mhdw])(?=\s)/gi,
+    (_, n, u) => (reminders.push({ minutes_before: Number(n) * { m: 1, h: 60, d: 1440, w: 10080 }[u.toLowerCase()] }), ' '),
+  );
   let recurrence = null;
   for (const [re, rule] of RECUR) {
     const m = re.exec(rest);
@@ -107,7 +111,14 @@ function emit(userId, type, task) {
   const id = String(++eventSeq);
   const msg = { type, id, task };
   events.push({ id, userId, msg });
-  history.push({ id: eventSeq, task_id: task.id, userId, event_type: type.split('.')[1], at: new Date().toISOString(), task_data: structuredClone(task) });
+  history.push({
+    id: eventSeq,
+    task_id: task.id,
+    userId,
+    event_type: type.split('.')[1],
+    at: new Date().toISOString(),
+    task_data: structuredClone(task),
+  });
   for (const s of sockets) if (s.userId === userId) s.ws.send(JSON.stringify(msg));
 }
 
@@ -124,7 +135,8 @@ function validate(body, partial) {
       errors.push({ path: 'recurrence.rule', message: 'Not a valid RRULE' });
     }
   }
-  if (body.reminders?.some((r) => 'minutes_before' in r) && body.due_at === null) errors.push({ path: 'reminders', message: 'Relative reminders need a due date' });
+  if (body.reminders?.some((r) => 'minutes_before' in r) && body.due_at === null)
+    errors.push({ path: 'reminders', message: 'Relative reminders need a due date' });
   return errors;
 }
 
@@ -142,7 +154,9 @@ function createTask(userId, fields) {
     due_at: fields.due_at ?? null,
     time_zone: fields.time_zone ?? 'UTC',
     reminders: fields.reminders ?? [],
-    recurrence: fields.recurrence ? { ...fields.recurrence, mode: fields.recurrence.mode ?? 'due', summary: summary(fields.recurrence.rule) } : null,
+    recurrence: fields.recurrence
+      ? { ...fields.recurrence, mode: fields.recurrence.mode ?? 'due', summary: summary(fields.recurrence.rule) }
+      : null,
     series_id: fields.series_id ?? (fields.recurrence ? randomUUID() : null),
     occurrence: fields.occurrence ?? 1,
     created_at: now,
@@ -166,7 +180,9 @@ function listTasks(userId, sp) {
   if (sp.get('priority')) items = items.filter((t) => sp.get('priority').split(',').includes(t.priority));
   if (sp.get('tags')) {
     const want = sp.get('tags').split(',');
-    items = items.filter((t) => (sp.get('tag_mode') === 'all' ? want.every((w) => t.tags.includes(w)) : want.some((w) => t.tags.includes(w))));
+    items = items.filter((t) =>
+      sp.get('tag_mode') === 'all' ? want.every((w) => t.tags.includes(w)) : want.some((w) => t.tags.includes(w)),
+    );
   }
   if (sp.get('due_from')) items = items.filter((t) => t.due_at && t.due_at >= new Date(sp.get('due_from')).toISOString());
   if (sp.get('due_to')) items = items.filter((t) => t.due_at && t.due_at < new Date(sp.get('due_to')).toISOString());
@@ -219,10 +235,19 @@ setInterval(() => {
       const key = JSON.stringify(r) + t.due_at;
       if (!(at <= now) || t._fired.includes(key) || now - at > 60_000) continue;
       t._fired.push(key);
-      const n = { id: ++notifSeq, task_id: t.id, title: t.title, due_at: t.due_at, remind_at: new Date(at).toISOString(), created_at: new Date().toISOString(), read_at: null, user_id: t.user_id };
+      const n = {
+        id: ++notifSeq,
+        task_id: t.id,
+        title: t.title,
+        due_at: t.due_at,
+        remind_at: new Date(at).toISOString(),
+        created_at: new Date().toISOString(),
+        read_at: null,
+        user_id: t.user_id,
+      };
       notifications.unshift(n);
       const id = String(++eventSeq);
-      const { user_id, ...pubN } = n;
+      const { user_id: _userId, ...pubN } = n;
       const msg = { type: 'notification', id, notification: pubN };
       events.push({ id, userId: t.user_id, msg });
       for (const s of sockets) if (s.userId === t.user_id) s.ws.send(JSON.stringify(msg));
@@ -249,14 +274,16 @@ const server = createServer(async (req, res) => {
     }
     if (p === '/api/auth/sign-in/email' && m === 'POST') {
       const u = users.get(body.email);
-      if (!u || u.password !== body.password) return json(res, 401, { code: 'INVALID_EMAIL_OR_PASSWORD', message: 'Invalid email or password' });
+      if (!u || u.password !== body.password)
+        return json(res, 401, { code: 'INVALID_EMAIL_OR_PASSWORD', message: 'Invalid email or password' });
       const token = randomUUID();
       sessions.set(token, u.id);
       return json(res, 200, { token, user: { id: u.id, email: u.email, name: u.name } }, setCookie(token));
     }
     const userId = userOf(req, url);
     const user = [...users.values()].find((u) => u.id === userId);
-    if (p === '/api/auth/get-session') return json(res, 200, user ? { session: { userId }, user: { id: user.id, email: user.email, name: user.name } } : null);
+    if (p === '/api/auth/get-session')
+      return json(res, 200, user ? { session: { userId }, user: { id: user.id, email: user.email, name: user.name } } : null);
     if (p === '/api/auth/sign-out') {
       sessions.delete(cookieToken(req));
       return json(res, 200, { success: true }, { 'set-cookie': 'better-auth.session_token=; Path=/; Max-Age=0' });
@@ -297,7 +324,10 @@ const server = createServer(async (req, res) => {
     if (m === 'PATCH') {
       const ifMatch = req.headers['if-match'];
       if (ifMatch && ifMatch !== `"${t.version}"`) return problem(res, 412, 'Precondition Failed', 'The task changed');
-      const errors = validate({ ...body, due_at: 'due_at' in body ? body.due_at : t.due_at, reminders: body.reminders ?? t.reminders }, true);
+      const errors = validate(
+        { ...body, due_at: 'due_at' in body ? body.due_at : t.due_at, reminders: body.reminders ?? t.reminders },
+        true,
+      );
       if (errors.length) return problem(res, 422, 'Invalid task', errors[0].message, errors);
       for (const k of ['title', 'description', 'priority', 'tags', 'due_at', 'time_zone', 'reminders']) if (k in body) t[k] = body[k];
       if ('recurrence' in body) t.recurrence = body.recurrence ? { ...body.recurrence, summary: summary(body.recurrence.rule) } : null;
@@ -319,14 +349,21 @@ const server = createServer(async (req, res) => {
     return json(res, 200, pub(t));
   }
   if ((mm = /^\/api\/v1\/tasks\/(\d+)\/history$/.exec(p))) {
-    return json(res, 200, { items: history.filter((h) => h.userId === userId && h.task_id === Number(mm[1])).reverse().map(({ userId: _u, task_id: _t, ...h }) => h) });
+    return json(res, 200, {
+      items: history
+        .filter((h) => h.userId === userId && h.task_id === Number(mm[1]))
+        .reverse()
+        .map(({ userId: _u, task_id: _t, ...h }) => h),
+    });
   }
   if (p === '/api/v1/tags') {
     const counts = new Map();
-    for (const t of tasks.values()) if (t.user_id === userId && !t.completed) for (const tag of t.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    for (const t of tasks.values())
+      if (t.user_id === userId && !t.completed) for (const tag of t.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
     return json(res, 200, { items: [...counts].sort((a, b) => b[1] - a[1]).map(([tag, count]) => ({ tag, count })) });
   }
-  if (p === '/api/v1/views' && m === 'GET') return json(res, 200, { items: views.filter((v) => v.userId === userId).map(({ userId: _u, ...v }) => v) });
+  if (p === '/api/v1/views' && m === 'GET')
+    return json(res, 200, { items: views.filter((v) => v.userId === userId).map(({ userId: _u, ...v }) => v) });
   if (p === '/api/v1/views' && m === 'POST') {
     const v = { id: ++viewSeq, name: body.name, query: body.query, created_at: new Date().toISOString(), userId };
     views.push(v);

@@ -11,7 +11,10 @@ export class ApiError extends Error {
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const e of this.problem.errors ?? []) {
-      const key = e.path.replace(/^\/+/, '').replace(/\//g, '.').replace(/^body\./, '');
+      const key = e.path
+        .replace(/^\/+/, '')
+        .replace(/\//g, '.')
+        .replace(/^body\./, '');
       out[key] ??= e.message;
     }
     return out;

@@ -69,7 +69,8 @@ export function useToggleComplete() {
     },
     onSuccess: (task, prev) => {
       upsertTask(qc, task);
-      if (task.completed && prev.recurrence) toast({ message: `Completed “${task.title}”. The next occurrence is on its way.`, tone: 'success' });
+      if (task.completed && prev.recurrence)
+        toast({ message: `Completed “${task.title}”. The next occurrence is on its way.`, tone: 'success' });
     },
     onError: (err, _t, ctx) => {
       if (ctx) restore(qc, ctx.snap);

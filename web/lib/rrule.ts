@@ -9,7 +9,15 @@ export const RECURRENCE_PRESETS: { label: string; rule: string }[] = [
   { label: 'Every year', rule: 'FREQ=YEARLY' },
 ];
 
-const DAY: Record<string, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday' };
+const DAY: Record<string, string> = {
+  MO: 'Monday',
+  TU: 'Tuesday',
+  WE: 'Wednesday',
+  TH: 'Thursday',
+  FR: 'Friday',
+  SA: 'Saturday',
+  SU: 'Sunday',
+};
 const UNIT: Record<string, [string, string]> = {
   DAILY: ['day', 'days'],
   WEEKLY: ['week', 'weeks'],
@@ -60,8 +68,14 @@ export function summarizeRule(rule: string): string | null {
       s += ` on ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`;
     }
   }
-  if (r.BYMONTHDAY) s += ` on the ${r.BYMONTHDAY.split(',').map((d) => ordinal(Number(d))).join(', ')}`;
-  if (r.BYMONTH) s += ` in ${r.BYMONTH.split(',').map((m) => MONTHS[Number(m) - 1] ?? m).join(', ')}`;
+  if (r.BYMONTHDAY)
+    s += ` on the ${r.BYMONTHDAY.split(',')
+      .map((d) => ordinal(Number(d)))
+      .join(', ')}`;
+  if (r.BYMONTH)
+    s += ` in ${r.BYMONTH.split(',')
+      .map((m) => MONTHS[Number(m) - 1] ?? m)
+      .join(', ')}`;
   if (r.COUNT) s += `, ${r.COUNT} time${r.COUNT === '1' ? '' : 's'}`;
   if (r.UNTIL) {
     const m = /^(\d{4})(\d{2})(\d{2})/.exec(r.UNTIL);

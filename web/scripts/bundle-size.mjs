@@ -64,7 +64,9 @@ for (const r of routes) {
   }
   const over = r.budget && total > budgetKb * 1024;
   failed ||= over;
-  console.log(`${r.route.padEnd(12)} ${kb(total).padStart(22)} ${kb(raw).padStart(10)}  ${files.size}${r.budget ? `  (budget ${budgetKb} kB${over ? ' — OVER' : ' — ok'})` : ''}`);
+  console.log(
+    `${r.route.padEnd(12)} ${kb(total).padStart(22)} ${kb(raw).padStart(10)}  ${files.size}${r.budget ? `  (budget ${budgetKb} kB${over ? ' — OVER' : ' — ok'})` : ''}`,
+  );
 }
 if (failed) {
   console.error(`The task list page exceeds its first-load JS budget of ${budgetKb} kB gzipped.`);

@@ -8,6 +8,13 @@ export const auditConsumer = (store: AuditStore) =>
     name: 'audit',
     topic: TOPICS.taskEvents,
     async handle({ data }) {
-      await store.append({ event_id: data.event_id, user_id: data.user_id, task_id: data.task_id, event_type: data.event_type, task_data: data.task_data, at: data.timestamp });
+      await store.append({
+        event_id: data.event_id,
+        user_id: data.user_id,
+        task_id: data.task_id,
+        event_type: data.event_type,
+        task_data: data.task_data,
+        at: data.timestamp,
+      });
     },
   });

@@ -30,7 +30,10 @@ export function defineConsumer<T extends Topic>(c: Consumer<T>): Consumer<T> {
 export function parseEvent<T extends Topic>(topic: T, data: unknown): z.infer<(typeof EVENT_SCHEMAS)[T]> {
   const result = EVENT_SCHEMAS[topic].safeParse(data);
   if (!result.success) {
-    const reason = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const reason = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new PoisonEventError(`invalid ${topic} event: ${reason}`);
   }
   return result.data as z.infer<(typeof EVENT_SCHEMAS)[T]>;

@@ -25,7 +25,14 @@ export const notifierConsumer = (deps: NotifierDeps) =>
     topic: TOPICS.reminders,
     async handle({ data }) {
       const stored = await deps.uow.run(async (tx) => {
-        const n = await tx.notifications.insert({ event_id: data.event_id, user_id: data.user_id, task_id: data.task_id, title: data.title, due_at: data.due_at, remind_at: data.remind_at });
+        const n = await tx.notifications.insert({
+          event_id: data.event_id,
+          user_id: data.user_id,
+          task_id: data.task_id,
+          title: data.title,
+          due_at: data.due_at,
+          remind_at: data.remind_at,
+        });
         if (!n) return null;
         const event_id = randomUUID();
         await tx.outbox.append([
@@ -35,7 +42,14 @@ export const notifierConsumer = (deps: NotifierDeps) =>
             topic: TOPICS.taskUpdates,
             type: 'notification',
             user_id: data.user_id,
-            payload: { event_id, schema_version: SCHEMA_VERSION, user_id: data.user_id, type: 'notification', notification: { ...n } as { id: number; task_id: number; [k: string]: unknown }, timestamp: deps.clock.now().toISOString() },
+            payload: {
+              event_id,
+              schema_version: SCHEMA_VERSION,
+              user_id: data.user_id,
+              type: 'notification',
+              notification: { ...n } as { id: number; task_id: number; [k: string]: unknown },
+              timestamp: deps.clock.now().toISOString(),
+            },
           },
         ]);
         return n;
@@ -46,9 +60,15 @@ export const notifierConsumer = (deps: NotifierDeps) =>
       if (!prefs.email_reminders || (await deps.processed.seen('notifier-email', data.event_id))) return;
       const to = await deps.users.email(data.user_id);
       if (!to) return;
-      const due = data.due_at ? new Date(data.due_at).toLocaleString('en-GB', { timeZone: prefs.time_zone, dateStyle: 'medium', timeStyle: 'short' }) : null;
+      const due = data.due_at
+        ? new Date(data.due_at).toLocaleString('en-GB', { timeZone: prefs.time_zone, dateStyle: 'medium', timeStyle: 'short' })
+        : null;
       try {
-        await deps.mailer.send({ to, subject: `Reminder: ${data.title}`, text: due ? `"${data.title}" is due ${due} (${prefs.time_zone}).` : `Reminder: "${data.title}".` });
+        await deps.mailer.send({
+          to,
+          subject: `Reminder: ${data.title}`,
+          text: due ? `"${data.title}" is due ${due} (${prefs.time_zone}).` : `Reminder: "${data.title}".`,
+        });
       } catch (err) {
         deps.onDelivered?.('email', 'failed');
         throw err; // retried by the delivery adapter; the in-app part above is already idempotent

@@ -24,7 +24,16 @@ export function createReminderFiring(deps: { uow: UnitOfWork; reader: TaskReposi
           topic: TOPICS.reminders,
           type: 'reminder.due',
           user_id: task.user_id,
-          payload: { event_id, schema_version: SCHEMA_VERSION, task_id: task.id, title: task.title, due_at: task.due_at, remind_at: payload.remind_at, user_id: task.user_id, timestamp: deps.clock.now().toISOString() },
+          payload: {
+            event_id,
+            schema_version: SCHEMA_VERSION,
+            task_id: task.id,
+            title: task.title,
+            due_at: task.due_at,
+            remind_at: payload.remind_at,
+            user_id: task.user_id,
+            timestamp: deps.clock.now().toISOString(),
+          },
         },
       ]),
     );

@@ -20,7 +20,15 @@ export function changeRecords(type: ChangeType, before: Task | null, after: Task
       topic: TOPICS.taskEvents,
       type: `task.${type}`,
       user_id: after.user_id,
-      payload: { event_id: '', schema_version: SCHEMA_VERSION, event_type: type, task_id: after.id, task_data: after, user_id: after.user_id, timestamp },
+      payload: {
+        event_id: '',
+        schema_version: SCHEMA_VERSION,
+        event_type: type,
+        task_id: after.id,
+        task_data: after,
+        user_id: after.user_id,
+        timestamp,
+      },
       ...trace,
     },
     {
@@ -37,7 +45,13 @@ export function changeRecords(type: ChangeType, before: Task | null, after: Task
 
   const jobs = reminderJobsFor(before, type === 'deleted' ? null : after, now);
   if (jobs.schedule.length || jobs.cancel.length) {
-    records.push({ kind: 'reminder-jobs', event_id: randomUUID(), type: 'reminder-jobs', user_id: after.user_id, payload: { task_id: after.id, ...jobs } });
+    records.push({
+      kind: 'reminder-jobs',
+      event_id: randomUUID(),
+      type: 'reminder-jobs',
+      user_id: after.user_id,
+      payload: { task_id: after.id, ...jobs },
+    });
   }
   return records;
 }

@@ -50,7 +50,11 @@ export function createTokenVerifier(source: KeySource, opts: { cacheSize?: numbe
       if (typeof payload.sub !== 'string' || !payload.sub || typeof payload.exp !== 'number') {
         throw new InvalidTokenError('token has no subject or expiry');
       }
-      const principal: Principal = { userId: payload.sub, expiresAt: payload.exp, ...(typeof payload.email === 'string' ? { email: payload.email } : {}) };
+      const principal: Principal = {
+        userId: payload.sub,
+        expiresAt: payload.exp,
+        ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+      };
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(token, principal);
       return principal;

@@ -74,9 +74,18 @@ function takeTags(scan: Scan): string[] {
 }
 
 const PRIORITY_TOKENS: Record<string, Priority> = {
-  '!high': 'high', '!medium': 'medium', '!med': 'medium', '!low': 'low', '!none': 'none',
-  '!!!': 'high', '!!': 'medium', '!': 'low',
-  p1: 'high', p2: 'medium', p3: 'low', p4: 'none',
+  '!high': 'high',
+  '!medium': 'medium',
+  '!med': 'medium',
+  '!low': 'low',
+  '!none': 'none',
+  '!!!': 'high',
+  '!!': 'medium',
+  '!': 'low',
+  p1: 'high',
+  p2: 'medium',
+  p3: 'low',
+  p4: 'none',
 };
 
 function takePriority(scan: Scan): Priority {
@@ -111,18 +120,36 @@ function takeReminders(scan: Scan): Reminder[] {
 // ─── Recurrence phrases ──────────────────────────────────────────────────────
 
 const WEEKDAY_WORDS: Array<[RegExp, string]> = [
-  [/^mon/i, 'MO'], [/^tue/i, 'TU'], [/^wed/i, 'WE'], [/^thu/i, 'TH'], [/^fri/i, 'FR'], [/^sat/i, 'SA'], [/^sun/i, 'SU'],
+  [/^mon/i, 'MO'],
+  [/^tue/i, 'TU'],
+  [/^wed/i, 'WE'],
+  [/^thu/i, 'TH'],
+  [/^fri/i, 'FR'],
+  [/^sat/i, 'SA'],
+  [/^sun/i, 'SU'],
 ];
 const WD = '(?:mondays?|mon|tuesdays?|tues|tue|wednesdays?|weds|wed|thursdays?|thurs|thur|thu|fridays?|fri|saturdays?|sat|sundays?|sun)';
 const WD_LIST = `${WD}(?:\\s*(?:,|&|\\/|\\+|and)\\s*(?:and\\s+)?${WD})*`;
 const NUMBER_WORDS: Record<string, number> = {
-  other: 2, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+  other: 2,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
 };
 const NUM = `(?:\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
 const ORD_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last\\s+day)';
 const MONTH_DAYS = `(?:the\\s+)?${ORD_DAY}(?:\\s*(?:,|&|and)\\s*(?:and\\s+)?(?:the\\s+)?${ORD_DAY})*`;
 const POSITION = '(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)';
-const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const MONTH =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const EVERY = 'every(!)?';
 const OF_MONTH = '(?:\\s+of\\s+(?:the|every|each)\\s+month)?';
 
@@ -202,7 +229,9 @@ const PHRASES: PhrasePattern[] = [
   },
   { re: g(`${EVERY}\\s+(${MONTH_DAYS})${OF_MONTH}`), rule: (m) => `FREQ=MONTHLY;BYMONTHDAY=${monthDays(m[2] ?? '').join(',')}` },
   {
-    re: g(`(?:${EVERY}\\s+(?:the\\s+)?(${POSITION})\\s+(${WD})${OF_MONTH}|(?:the\\s+)?(${POSITION})\\s+(${WD})\\s+of\\s+(?:every|each)\\s+month)`),
+    re: g(
+      `(?:${EVERY}\\s+(?:the\\s+)?(${POSITION})\\s+(${WD})${OF_MONTH}|(?:the\\s+)?(${POSITION})\\s+(${WD})\\s+of\\s+(?:every|each)\\s+month)`,
+    ),
     rule: (m) => `FREQ=MONTHLY;BYDAY=${positionNumber(m[2] ?? m[4] ?? '')}${weekdayCodes(m[3] ?? m[5] ?? '')[0]}`,
   },
   {
@@ -232,9 +261,7 @@ function takeRecurrence(scan: Scan, reference: chrono.ParsingReference): Recurre
   for (const pattern of PHRASES) {
     for (const m of scan.text.matchAll(pattern.re)) {
       const better =
-        best === null ||
-        (m.index ?? 0) < (best.m.index ?? 0) ||
-        ((m.index ?? 0) === (best.m.index ?? 0) && m[0].length > best.m[0].length);
+        best === null || (m.index ?? 0) < (best.m.index ?? 0) || ((m.index ?? 0) === (best.m.index ?? 0) && m[0].length > best.m[0].length);
       if (better && pattern.rule(m) !== null) best = { m, pattern };
     }
   }
@@ -245,7 +272,7 @@ function takeRecurrence(scan: Scan, reference: chrono.ParsingReference): Recurre
   let completion = /^every!/i.test(best.m[0]);
 
   // Modifiers directly after the phrase, in any order: "after completion", "5 times", "until <date>".
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const rest = scan.text.slice(end);
     const done = COMPLETION_SUFFIX.exec(rest);
@@ -286,7 +313,9 @@ function takeRecurrence(scan: Scan, reference: chrono.ParsingReference): Recurre
     finalRule += `;COUNT=${Number(timesElsewhere[1])}`;
     scan.consume(timesElsewhere.index, timesElsewhere.index + timesElsewhere[0].length);
   }
-  const elsewhere = /(?<![\p{L}\p{N}])\(?(?:after|from)\s+(?:completion|completing|done|completed|finishing)\)?(?![\p{L}\p{N}])/iu.exec(scan.text);
+  const elsewhere = /(?<![\p{L}\p{N}])\(?(?:after|from)\s+(?:completion|completing|done|completed|finishing)\)?(?![\p{L}\p{N}])/iu.exec(
+    scan.text,
+  );
   if (elsewhere) {
     completion = true;
     scan.consume(elsewhere.index, elsewhere.index + elsewhere[0].length);
@@ -344,9 +373,7 @@ function takeWhen(scan: Scan, reference: chrono.ParsingReference): WhenParts {
   if (dated && relativeWithTime) return { date: null, time: null, instant: dated.start.date() };
   const timeSource = dated && hasTime(dated) ? dated : timed;
   return {
-    date: dated
-      ? { year: dated.start.get('year') ?? 0, month: dated.start.get('month') ?? 1, day: dated.start.get('day') ?? 1 }
-      : null,
+    date: dated ? { year: dated.start.get('year') ?? 0, month: dated.start.get('month') ?? 1, day: dated.start.get('day') ?? 1 } : null,
     time: timeSource ? { hour: timeSource.start.get('hour') ?? 0, minute: timeSource.start.get('minute') ?? 0 } : null,
     instant: null,
   };
@@ -401,14 +428,8 @@ export function parseQuickAdd(text: string, opts: { now: Date; timeZone: string 
   let recurrence: Recurrence | null = null;
   if (phrase) {
     recurrence = phrase.recurrence;
-    const start = when.instant
-      ? DateTime.fromJSDate(when.instant, { zone })
-      : null;
-    const startFloating = start
-      ? floating(start, start)
-      : when.date
-        ? floating(when.date, time)
-        : nextDayAt();
+    const start = when.instant ? DateTime.fromJSDate(when.instant, { zone }) : null;
+    const startFloating = start ? floating(start, start) : when.date ? floating(when.date, time) : nextDayAt();
     due = firstOccurrenceFrom(recurrence.rule, startFloating, zone) ?? wallClockToInstant(startFloating, zone);
   } else if (when.instant) {
     due = when.instant;

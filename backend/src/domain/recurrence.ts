@@ -65,7 +65,14 @@ function isValidUntil(value: string): boolean {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(value);
   if (!m) return false;
   const dt = DateTime.fromObject(
-    { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4] ?? 0), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) },
+    {
+      year: Number(m[1]),
+      month: Number(m[2]),
+      day: Number(m[3]),
+      hour: Number(m[4] ?? 0),
+      minute: Number(m[5] ?? 0),
+      second: Number(m[6] ?? 0),
+    },
     { zone: 'UTC' },
   );
   return dt.isValid;
@@ -276,7 +283,10 @@ export function nextOccurrence(input: OccurrenceInput, completedAt: Date): Occur
  */
 export function upcomingOccurrences(input: OccurrenceInput, n: number): Occurrence[] {
   const out: Occurrence[] = [];
-  let current: Occurrence | null = { due_at: parseDue(input.due_at, input.time_zone).toUTC().toJSDate().toISOString(), occurrence: input.occurrence };
+  let current: Occurrence | null = {
+    due_at: parseDue(input.due_at, input.time_zone).toUTC().toJSDate().toISOString(),
+    occurrence: input.occurrence,
+  };
   while (current !== null && out.length < n) {
     out.push(current);
     current = nextOccurrence({ ...input, ...current }, new Date(current.due_at));
@@ -297,17 +307,33 @@ export function firstOccurrenceFrom(rule: string, start: Date, zone: string): Da
 
 const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ] as const;
 const MONTH_SHORT = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 const POSITION_WORDS: Record<number, string> = {
-  1: 'first', 2: 'second', 3: 'third', 4: 'fourth', 5: 'fifth', [-1]: 'last', [-2]: 'second-to-last',
+  1: 'first',
+  2: 'second',
+  3: 'third',
+  4: 'fourth',
+  5: 'fifth',
+  [-1]: 'last',
+  [-2]: 'second-to-last',
 };
 
 function ordinal(n: number): string {
   const mod100 = n % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 
@@ -344,7 +370,7 @@ const WEEKDAYS_MON_FRI = '0,1,2,3,4';
 function describePattern(o: Partial<RRuleOptions>): string | null {
   const interval = o.interval ?? 1;
   const byday = asArray(o.byweekday as RRuleWeekday | RRuleWeekday[] | null).map((d) =>
-    typeof d === 'number' ? new (rrulePkg.Weekday)(d) : d,
+    typeof d === 'number' ? new rrulePkg.Weekday(d) : d,
   );
   const bymonthday = asArray(o.bymonthday as number | number[] | null);
   const bymonth = asArray(o.bymonth as number | number[] | null);

@@ -93,8 +93,8 @@ export const timeZoneSchema = z
   })
   .describe('IANA time zone, e.g. Europe/Berlin or UTC; recurrence and dates are computed in it');
 
-export const instantSchema = z
-  .iso.datetime({ offset: true, error: 'Expected an ISO-8601 date-time with an offset, e.g. 2026-05-01T09:00:00+02:00' })
+export const instantSchema = z.iso
+  .datetime({ offset: true, error: 'Expected an ISO-8601 date-time with an offset, e.g. 2026-05-01T09:00:00+02:00' })
   .transform((raw, ctx) => {
     const dt = DateTime.fromISO(raw, { setZone: true });
     if (!dt.isValid) {
@@ -187,9 +187,7 @@ const optionalFields = {
 };
 
 /** Fields of a new task. Unknown fields are rejected. */
-export const newTaskFieldsSchema = z
-  .strictObject({ title: titleSchema, ...optionalFields })
-  .describe('A new task');
+export const newTaskFieldsSchema = z.strictObject({ title: titleSchema, ...optionalFields }).describe('A new task');
 
 /** Fields of a partial update. Unknown fields are rejected. */
 export const taskPatchFieldsSchema = z

@@ -36,7 +36,12 @@ export interface Task {
   /** IANA zone the due date was set in; recurrence and "today" are computed in it. */
   time_zone: string;
   reminders: Reminder[];
-  recurrence: Recurrence | null;
+  /**
+   * The rule, plus its human-readable summary (describeRecurrence) on tasks read from the
+   * store, which keeps it with the rule. Optional so that a task being built or patched
+   * can carry a plain Recurrence.
+   */
+  recurrence: (Recurrence & { summary?: string }) | null;
   /** Shared by every occurrence of a recurring task. */
   series_id: string | null;
   /** 1-based index of this occurrence within its series (1 for non-recurring tasks). */

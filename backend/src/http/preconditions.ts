@@ -25,7 +25,11 @@ export function ifMatchVersion(req: FastifyRequest): number | undefined {
  * Runs a write with the expected version from If-Match (412 when stale) or from the
  * body (409 when stale). Giving both that disagree is a 400.
  */
-export async function withExpectedVersion<T>(req: FastifyRequest, bodyVersion: number | undefined, write: (v?: number) => Promise<T>): Promise<T> {
+export async function withExpectedVersion<T>(
+  req: FastifyRequest,
+  bodyVersion: number | undefined,
+  write: (v?: number) => Promise<T>,
+): Promise<T> {
   const header = ifMatchVersion(req);
   if (header !== undefined && bodyVersion !== undefined && header !== bodyVersion) {
     throw new HttpProblem(400, 'Bad request', 'If-Match and body "version" disagree.');

@@ -49,20 +49,49 @@ function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem | n
       }
       return [{ path: path.join('.') || where, message: v.message ?? 'is invalid' }];
     });
-    return { type: `${TYPE_BASE}validation`, title: 'Invalid request', status: 400, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), instance, errors };
+    return {
+      type: `${TYPE_BASE}validation`,
+      title: 'Invalid request',
+      status: 400,
+      detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+      instance,
+      errors,
+    };
   }
-  if (err instanceof NotFoundError) return { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: err.message, instance };
+  if (err instanceof NotFoundError)
+    return { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: err.message, instance };
   if (err instanceof VersionMismatchError) {
-    return { type: `${TYPE_BASE}version-conflict`, title: 'Version conflict', status: 409, detail: err.message, instance, current_version: err.current };
+    return {
+      type: `${TYPE_BASE}version-conflict`,
+      title: 'Version conflict',
+      status: 409,
+      detail: err.message,
+      instance,
+      current_version: err.current,
+    };
   }
   if (err instanceof UnprocessableError) {
     return { type: `${TYPE_BASE}unprocessable`, title: 'Invalid task', status: 422, detail: err.message, instance, errors: err.errors };
   }
   if (err instanceof InvalidCursorError) {
-    return { type: `${TYPE_BASE}validation`, title: 'Invalid request', status: 400, detail: err.message, instance, errors: [{ path: 'cursor', message: err.message }] };
+    return {
+      type: `${TYPE_BASE}validation`,
+      title: 'Invalid request',
+      status: 400,
+      detail: err.message,
+      instance,
+      errors: [{ path: 'cursor', message: err.message }],
+    };
   }
   if (err instanceof HttpProblem) {
-    return { type: `${TYPE_BASE}${err.title.toLowerCase().replace(/\W+/g, '-')}`, title: err.title, status: err.status, detail: err.message, instance, ...err.extra };
+    return {
+      type: `${TYPE_BASE}${err.title.toLowerCase().replace(/\W+/g, '-')}`,
+      title: err.title,
+      status: err.status,
+      detail: err.message,
+      instance,
+      ...err.extra,
+    };
   }
   const fe = err as FastifyError;
   const status = fe.statusCode ?? 500;
@@ -80,7 +109,19 @@ function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem | n
 }
 
 function httpTitle(status: number): string {
-  const titles: Record<number, string> = { 400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 409: 'Conflict', 412: 'Precondition failed', 413: 'Payload too large', 415: 'Unsupported media type', 422: 'Unprocessable content', 429: 'Too many requests' };
+  const titles: Record<number, string> = {
+    400: 'Bad request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not found',
+    405: 'Method not allowed',
+    409: 'Conflict',
+    412: 'Precondition failed',
+    413: 'Payload too large',
+    415: 'Unsupported media type',
+    422: 'Unprocessable content',
+    429: 'Too many requests',
+  };
   return titles[status] ?? 'Request error';
 }
 
@@ -89,9 +130,21 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const problem = problemFor(err as FastifyError, req);
     if (problem) return sendProblem(reply, problem);
     req.log.error({ err }, 'unhandled error');
-    return sendProblem(reply, { type: `${TYPE_BASE}internal`, title: 'Internal server error', status: 500, detail: `Something went wrong on our side (request ${req.id}).`, instance: req.url.split('?')[0] });
+    return sendProblem(reply, {
+      type: `${TYPE_BASE}internal`,
+      title: 'Internal server error',
+      status: 500,
+      detail: `Something went wrong on our side (request ${req.id}).`,
+      instance: req.url.split('?')[0],
+    });
   });
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, { type: `${TYPE_BASE}not-found`, title: 'Not found', status: 404, detail: `No route for ${req.method} ${req.url.split('?')[0]}`, instance: req.url.split('?')[0] }),
+    sendProblem(reply, {
+      type: `${TYPE_BASE}not-found`,
+      title: 'Not found',
+      status: 404,
+      detail: `No route for ${req.method} ${req.url.split('?')[0]}`,
+      instance: req.url.split('?')[0],
+    }),
   );
 }

@@ -23,7 +23,16 @@ export const listQuery = z
   .object({
     status: z.enum(['all', 'pending', 'completed']).default('all').describe('Completion status'),
     priority: csv(z.enum(PRIORITIES)).optional().describe('Comma-separated priorities, e.g. `high,medium`'),
-    tags: csv(z.string().trim().min(1).max(32).transform((t) => t.toLowerCase().replace(/^#/, ''))).optional().describe('Comma-separated tags'),
+    tags: csv(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(32)
+        .transform((t) => t.toLowerCase().replace(/^#/, '')),
+    )
+      .optional()
+      .describe('Comma-separated tags'),
     tag_mode: z.enum(['any', 'all']).default('any').describe('Match any or all of `tags`'),
     due_from: instantSchema.optional().describe('Due at or after this instant'),
     due_to: instantSchema.optional().describe('Due before this instant'),
@@ -32,7 +41,10 @@ export const listQuery = z
     has_reminder: boolString.optional(),
     recurring: boolString.optional(),
     q: z.string().trim().max(200).optional().describe('Search title and description; words match as prefixes ("gro" finds "groceries")'),
-    sort: z.enum(['due', 'priority', 'title', 'created', 'updated', 'relevance']).optional().describe('Default: relevance when `q` is given, otherwise due'),
+    sort: z
+      .enum(['due', 'priority', 'title', 'created', 'updated', 'relevance'])
+      .optional()
+      .describe('Default: relevance when `q` is given, otherwise due'),
     order: z.enum(['asc', 'desc']).optional().describe('Default: asc for due and title, desc otherwise'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(512).optional().describe('`next_cursor` of the previous page'),

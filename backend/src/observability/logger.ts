@@ -7,6 +7,9 @@ export function createLogger(opts: { level: string; role: string; appId?: string
     base: { role: opts.role, ...(opts.appId ? { app_id: opts.appId } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'password', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'password', '*.password'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -33,6 +33,12 @@ export interface ListQuery {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
+  /**
+   * `items` already rendered as the API's JSON array, when the store can produce it
+   * (PostgreSQL renders the task JSON itself): the HTTP layer then sends this text
+   * instead of parsing rows into objects and stringifying them again.
+   */
+  itemsJson?: string;
 }
 
 export interface TagCount {
@@ -121,7 +127,14 @@ export interface Notification {
 
 export interface NotificationStore {
   /** Stores the notification for a reminder event; null if that event was already stored. */
-  insert(n: { event_id: string; user_id: string; task_id: number; title: string; due_at: string | null; remind_at: string }): Promise<Notification | null>;
+  insert(n: {
+    event_id: string;
+    user_id: string;
+    task_id: number;
+    title: string;
+    due_at: string | null;
+    remind_at: string;
+  }): Promise<Notification | null>;
   list(userId: string, opts: { unreadOnly: boolean; limit: number }): Promise<{ items: Notification[]; unread_count: number }>;
   markRead(userId: string, id: number | 'all'): Promise<number>;
 }

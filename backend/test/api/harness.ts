@@ -4,7 +4,7 @@
  * Requests go through Fastify's inject (no socket), users sign up through Better Auth.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/ports/index.js';
@@ -23,7 +23,7 @@ export interface TestApp {
   core: Core;
   signUp(name?: string): Promise<TestUser>;
   /** Inject with the user's bearer token. */
-  as(user: TestUser, opts: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  as(user: TestUser, opts: InjectOptions): Promise<LightMyRequestResponse>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +31,15 @@ export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
 export async function startTestApp(env: Record<string, string> = {}, overrides: { clock?: Clock } = {}): Promise<TestApp> {
   const config = loadConfig(
-    { KAIROS_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', BETTER_AUTH_SECRET: 'test-secret-shared-by-every-test-app-0123456789', KAIROS_AUTH_RATE_LIMIT: '0', KAIROS_OUTBOX_POLL_MS: '200', DATABASE_URL: process.env.DATABASE_URL, ...env },
+    {
+      KAIROS_DATA_DIR: 'memory://',
+      LOG_LEVEL: 'silent',
+      BETTER_AUTH_SECRET: 'test-secret-shared-by-every-test-app-0123456789',
+      KAIROS_AUTH_RATE_LIMIT: '0',
+      KAIROS_OUTBOX_POLL_MS: '200',
+      DATABASE_URL: process.env.DATABASE_URL,
+      ...env,
+    },
     'all',
   );
   const core = await createCore(config, { ...overrides, logger: pino({ level: 'silent' }) });
@@ -43,9 +51,17 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     core,
     async signUp(name = 'Test') {
       const email = `${name.toLowerCase().replace(/\W/g, '')}-${randomUUID().slice(0, 8)}@example.com`;
-      const res = await app.inject({ method: 'POST', url: '/api/auth/sign-up/email', payload: { email, password: 'correct-horse-battery', name } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/sign-up/email',
+        payload: { email, password: 'correct-horse-battery', name },
+      });
       if (res.statusCode !== 200) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
-      const cookie = [res.headers['set-cookie']].flat().filter(Boolean).map((c) => String(c).split(';')[0]).join('; ');
+      const cookie = [res.headers['set-cookie']]
+        .flat()
+        .filter(Boolean)
+        .map((c) => String(c).split(';')[0])
+        .join('; ');
       const tokenRes = await app.inject({ method: 'GET', url: '/api/auth/token', headers: { cookie } });
       const token = tokenRes.json().token as string;
       return { id: res.json().user.id, email, token, cookie };

@@ -9,7 +9,13 @@ let taskId: number;
 beforeAll(async () => {
   t = await startTestApp();
   [a, b] = [await t.signUp('alice'), await t.signUp('bob')];
-  taskId = (await t.as(a, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'secret plan', due_at: '2030-01-01T10:00:00Z', reminders: [{ minutes_before: 5 }] } })).json().id;
+  taskId = (
+    await t.as(a, {
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: { title: 'secret plan', due_at: '2030-01-01T10:00:00Z', reminders: [{ minutes_before: 5 }] },
+    })
+  ).json().id;
 });
 afterAll(() => t.stop());
 

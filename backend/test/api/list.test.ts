@@ -31,7 +31,12 @@ afterAll(() => t.stop());
 
 describe('search', () => {
   it('matches word prefixes: "gro" finds groceries and grout', async () => {
-    expect((await list('q=gro')).json().items.map((x: { title: string }) => x.title).sort()).toEqual(['Buy groceries', 'Grout the bathroom', 'Quarterly report']);
+    expect(
+      (await list('q=gro'))
+        .json()
+        .items.map((x: { title: string }) => x.title)
+        .sort(),
+    ).toEqual(['Buy groceries', 'Grout the bathroom', 'Quarterly report']);
   });
   it('ranks title matches above description matches', async () => {
     expect(titles(await list('q=groceries'))).toEqual(['Buy groceries', 'Quarterly report']);
@@ -69,17 +74,38 @@ describe('filters', () => {
 
 describe('sorting', () => {
   it('by due ascending puts undated tasks last', async () => {
-    expect(titles(await list('status=all&sort=due'))).toEqual(['Buy groceries', 'Standup', 'Quarterly report', 'Grout the bathroom', 'Archive old mail', 'Call mom']);
+    expect(titles(await list('status=all&sort=due'))).toEqual([
+      'Buy groceries',
+      'Standup',
+      'Quarterly report',
+      'Grout the bathroom',
+      'Archive old mail',
+      'Call mom',
+    ]);
   });
   it('by due descending still puts undated tasks last', async () => {
     expect(titles(await list('sort=due&order=desc')).at(-1)).toBe('Call mom');
     expect(titles(await list('sort=due&order=desc'))[0]).toBe('Archive old mail');
   });
   it('by priority (high first), ties by due date', async () => {
-    expect(titles(await list('sort=priority'))).toEqual(['Buy groceries', 'Standup', 'Quarterly report', 'Grout the bathroom', 'Archive old mail', 'Call mom']);
+    expect(titles(await list('sort=priority'))).toEqual([
+      'Buy groceries',
+      'Standup',
+      'Quarterly report',
+      'Grout the bathroom',
+      'Archive old mail',
+      'Call mom',
+    ]);
   });
   it('by title, case-insensitively', async () => {
-    expect(titles(await list('sort=title'))).toEqual(['Archive old mail', 'Buy groceries', 'Call mom', 'Grout the bathroom', 'Quarterly report', 'Standup']);
+    expect(titles(await list('sort=title'))).toEqual([
+      'Archive old mail',
+      'Buy groceries',
+      'Call mom',
+      'Grout the bathroom',
+      'Quarterly report',
+      'Standup',
+    ]);
   });
   it('by created and updated', async () => {
     expect(titles(await list('sort=created&order=asc'))[0]).toBe('Buy groceries');
@@ -102,16 +128,27 @@ describe('keyset pagination', () => {
     return seen;
   }
 
-  it.each(['sort=due', 'sort=due&order=desc', 'sort=priority', 'sort=title&order=desc', 'sort=created', 'sort=updated&order=asc', 'q=gro'])('%s: pages of 2 equal one big page', async (qs) => {
-    const all = (await list(`${qs}&limit=200`)).json().items.map((x: { id: number }) => x.id);
-    expect(await pageThrough(qs, 2)).toEqual(all);
-  });
+  it.each(['sort=due', 'sort=due&order=desc', 'sort=priority', 'sort=title&order=desc', 'sort=created', 'sort=updated&order=asc', 'q=gro'])(
+    '%s: pages of 2 equal one big page',
+    async (qs) => {
+      const all = (await list(`${qs}&limit=200`)).json().items.map((x: { id: number }) => x.id);
+      expect(await pageThrough(qs, 2)).toEqual(all);
+    },
+  );
 
   it('stays stable while tasks are added and removed between pages (no duplicates, none skipped)', async () => {
     const v = await t.signUp('pager');
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) {
-      ids.push((await t.as(v, { method: 'POST', url: '/api/v1/tasks', payload: { title: `task ${String(i).padStart(2, '0')}`, due_at: inDays(i) } })).json().id);
+      ids.push(
+        (
+          await t.as(v, {
+            method: 'POST',
+            url: '/api/v1/tasks',
+            payload: { title: `task ${String(i).padStart(2, '0')}`, due_at: inDays(i) },
+          })
+        ).json().id,
+      );
     }
     const seen: number[] = [];
     let cursor: string | null = null;

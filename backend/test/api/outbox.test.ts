@@ -25,7 +25,13 @@ const outboxFor = (taskId: number) =>
 
 describe('transactional outbox', () => {
   it('writes task-events, task-updates and reminder jobs with the change, in requirements shape', async () => {
-    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Evented', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] } })).json();
+    const task = (
+      await t.as(u, {
+        method: 'POST',
+        url: '/api/v1/tasks',
+        payload: { title: 'Evented', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] },
+      })
+    ).json();
     const rows = await outboxFor(task.id);
     expect(rows.map((r) => [r.kind, r.topic, r.type])).toEqual([
       ['event', 'task-events', 'task.created'],
@@ -33,14 +39,29 @@ describe('transactional outbox', () => {
       ['reminder-jobs', null, 'reminder-jobs'],
     ]);
     const event = rows[0]!.payload as Record<string, unknown>;
-    expect(event).toMatchObject({ event_id: rows[0]!.eventId, schema_version: 1, event_type: 'created', task_id: task.id, user_id: u.id, task_data: { id: task.id, title: 'Evented' } });
+    expect(event).toMatchObject({
+      event_id: rows[0]!.eventId,
+      schema_version: 1,
+      event_type: 'created',
+      task_id: task.id,
+      user_id: u.id,
+      task_data: { id: task.id, title: 'Evented' },
+    });
     expect(rows[2]!.payload).toMatchObject({ task_id: task.id, schedule: [{ remind_at: '2031-05-05T09:50:00.000Z' }], cancel: [] });
   });
 
   it('moving the due date reschedules: the old job is cancelled, a new one scheduled', async () => {
-    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Moved', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] } })).json();
+    const task = (
+      await t.as(u, {
+        method: 'POST',
+        url: '/api/v1/tasks',
+        payload: { title: 'Moved', due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 10 }] },
+      })
+    ).json();
     await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { due_at: '2031-05-06T10:00:00Z' } });
-    const jobs = (await outboxFor(task.id)).filter((r) => r.kind === 'reminder-jobs').map((r) => r.payload as { schedule: { name: string }[]; cancel: string[] });
+    const jobs = (await outboxFor(task.id))
+      .filter((r) => r.kind === 'reminder-jobs')
+      .map((r) => r.payload as { schedule: { name: string }[]; cancel: string[] });
     expect(jobs).toHaveLength(2);
     expect(jobs[1]!.cancel).toEqual([jobs[0]!.schedule[0]!.name]);
     expect(jobs[1]!.schedule[0]!.name).not.toBe(jobs[0]!.schedule[0]!.name);
@@ -49,19 +70,55 @@ describe('transactional outbox', () => {
   it('a change that rolls back leaves neither the task nor its outbox rows', async () => {
     const uow = createUnitOfWork(db(), () => {});
     const svc = createTaskService({ uow, reader: createTaskRepository(db()), clock: systemClock });
-    const before = (await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n;
+    const before = (
+      await db()
+        .select({ n: sql<number>`count(*)::int` })
+        .from(outbox)
+    )[0]!.n;
     await expect(
       uow.run(async (tx) => {
-        const task = await tx.tasks.insert(u.id, { title: 'Doomed', description: '', priority: 'none', tags: [], due_at: null, time_zone: 'UTC', reminders: [], recurrence: null, series_id: null, occurrence: 1 });
-        await tx.outbox.append([{ kind: 'event', event_id: crypto.randomUUID(), topic: 'task-events', type: 'task.created', user_id: u.id, payload: { task_id: task.id } as never }]);
+        const task = await tx.tasks.insert(u.id, {
+          title: 'Doomed',
+          description: '',
+          priority: 'none',
+          tags: [],
+          due_at: null,
+          time_zone: 'UTC',
+          reminders: [],
+          recurrence: null,
+          series_id: null,
+          occurrence: 1,
+        });
+        await tx.outbox.append([
+          {
+            kind: 'event',
+            event_id: crypto.randomUUID(),
+            topic: 'task-events',
+            type: 'task.created',
+            user_id: u.id,
+            payload: { task_id: task.id } as never,
+          },
+        ]);
         throw new Error('crash after writing');
       }),
     ).rejects.toThrow('crash after writing');
     expect(await db().select().from(tasks).where(eq(tasks.title, 'Doomed'))).toEqual([]);
-    expect((await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n).toBe(before);
+    expect(
+      (
+        await db()
+          .select({ n: sql<number>`count(*)::int` })
+          .from(outbox)
+      )[0]!.n,
+    ).toBe(before);
     // and a use case that fails validation writes nothing either
     await expect(svc.create(u.id, { title: 'bad', reminders: [{ minutes_before: 5 }] })).rejects.toThrow();
-    expect((await db().select({ n: sql<number>`count(*)::int` }).from(outbox))[0]!.n).toBe(before);
+    expect(
+      (
+        await db()
+          .select({ n: sql<number>`count(*)::int` })
+          .from(outbox)
+      )[0]!.n,
+    ).toBe(before);
   });
 
   it('the relay publishes every row; consumers see each event (audit entry per change)', async () => {
@@ -81,9 +138,17 @@ describe('transactional outbox', () => {
   });
 
   it('redelivering an event does not duplicate its effects (idempotent consumers)', async () => {
-    const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Redelivered daily', due_at: '2031-01-01T08:00:00Z', recurrence: { rule: 'FREQ=DAILY', mode: 'due' } } })).json();
+    const task = (
+      await t.as(u, {
+        method: 'POST',
+        url: '/api/v1/tasks',
+        payload: { title: 'Redelivered daily', due_at: '2031-01-01T08:00:00Z', recurrence: { rule: 'FREQ=DAILY', mode: 'due' } },
+      })
+    ).json();
     await t.as(u, { method: 'POST', url: `/api/v1/tasks/${task.id}/complete` });
-    await eventually(async () => (await t.as(u, { method: 'GET', url: '/api/v1/tasks?q=redelivered&status=pending' })).json().items.length === 1);
+    await eventually(
+      async () => (await t.as(u, { method: 'GET', url: '/api/v1/tasks?q=redelivered&status=pending' })).json().items.length === 1,
+    );
     // mark every row of this task unsent again, as if the relay crashed before stamping them
     const seqs = (await outboxFor(task.id)).map((r) => r.seq);
     await db().update(outbox).set({ sentAt: null }).where(inArray(outbox.seq, seqs));

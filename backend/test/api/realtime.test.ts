@@ -79,7 +79,8 @@ describe('realtime WebSocket', () => {
     c.ws.close();
     await new Promise((r) => setTimeout(r, 100));
     const missed = [];
-    for (const title of ['Missed 1', 'Missed 2']) missed.push((await t.as(a, { method: 'POST', url: '/api/v1/tasks', payload: { title } })).json());
+    for (const title of ['Missed 1', 'Missed 2'])
+      missed.push((await t.as(a, { method: 'POST', url: '/api/v1/tasks', payload: { title } })).json());
     await t.as(a, { method: 'PATCH', url: `/api/v1/tasks/${missed[0].id}`, payload: { priority: 'high' } });
     await new Promise((r) => setTimeout(r, 300)); // let the relay publish them
 

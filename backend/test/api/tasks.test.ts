@@ -9,28 +9,54 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const post = (url: string, payload?: unknown, headers?: Record<string, string>) => t.as(u, { method: 'POST', url, ...(payload !== undefined ? { payload: payload as object } : {}), ...(headers ? { headers } : {}) });
+const post = (url: string, payload?: unknown, headers?: Record<string, string>) =>
+  t.as(u, { method: 'POST', url, ...(payload !== undefined ? { payload: payload as object } : {}), ...(headers ? { headers } : {}) });
 
 describe('task lifecycle', () => {
   it('creates from fields with Location and ETag, and reads it back', async () => {
-    const res = await post('/api/v1/tasks', { title: 'Write report', description: 'Q4', priority: 'medium', tags: ['work'], due_at: '2030-03-01T17:00:00+01:00', time_zone: 'Europe/Berlin', reminders: [{ minutes_before: 30 }] });
+    const res = await post('/api/v1/tasks', {
+      title: 'Write report',
+      description: 'Q4',
+      priority: 'medium',
+      tags: ['work'],
+      due_at: '2030-03-01T17:00:00+01:00',
+      time_zone: 'Europe/Berlin',
+      reminders: [{ minutes_before: 30 }],
+    });
     expect(res.statusCode).toBe(201);
     const task = res.json();
     expect(res.headers.location).toBe(`/api/v1/tasks/${task.id}`);
     expect(res.headers.etag).toBe('"1"');
-    expect(task).toMatchObject({ title: 'Write report', priority: 'medium', due_at: '2030-03-01T16:00:00.000Z', completed: false, version: 1, occurrence: 1, series_id: null });
+    expect(task).toMatchObject({
+      title: 'Write report',
+      priority: 'medium',
+      due_at: '2030-03-01T16:00:00.000Z',
+      completed: false,
+      version: 1,
+      occurrence: 1,
+      series_id: null,
+    });
     const got = await t.as(u, { method: 'GET', url: `/api/v1/tasks/${task.id}` });
     expect(got.json()).toEqual(task);
   });
 
   it('creates from a quick-add line, explicit fields overriding the parse', async () => {
-    const res = await post('/api/v1/tasks', { text: 'Standup every weekday 9:30 #work !low', time_zone: 'America/New_York', description: 'daily' });
+    const res = await post('/api/v1/tasks', {
+      text: 'Standup every weekday 9:30 #work !low',
+      time_zone: 'America/New_York',
+      description: 'daily',
+    });
     expect(res.statusCode).toBe(201);
     const task = res.json();
     expect(task).toMatchObject({ title: 'Standup', tags: ['work'], priority: 'low', description: 'daily', time_zone: 'America/New_York' });
     expect(task.recurrence).toMatchObject({ rule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', mode: 'due', summary: 'Every weekday' });
     expect(task.series_id).toMatch(/^[0-9a-f-]{36}$/);
-    const local = new Date(task.due_at).toLocaleString('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: '2-digit', weekday: 'short' });
+    const local = new Date(task.due_at).toLocaleString('en-US', {
+      timeZone: 'America/New_York',
+      hour: 'numeric',
+      minute: '2-digit',
+      weekday: 'short',
+    });
     expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 9:30 AM$/);
   });
 
@@ -38,7 +64,12 @@ describe('task lifecycle', () => {
     const before = (await t.as(u, { method: 'GET', url: '/api/v1/tasks' })).json().items.length;
     const res = await post('/api/v1/parse', { text: 'Pay rent every month on the 1st at 9am #home !high', time_zone: 'Europe/Berlin' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ title: 'Pay rent', tags: ['home'], priority: 'high', recurrence: { rule: 'FREQ=MONTHLY;BYMONTHDAY=1', summary: 'Every month on the 1st' } });
+    expect(res.json()).toMatchObject({
+      title: 'Pay rent',
+      tags: ['home'],
+      priority: 'high',
+      recurrence: { rule: 'FREQ=MONTHLY;BYMONTHDAY=1', summary: 'Every month on the 1st' },
+    });
     expect((await t.as(u, { method: 'GET', url: '/api/v1/tasks' })).json().items.length).toBe(before);
   });
 
@@ -52,8 +83,16 @@ describe('task lifecycle', () => {
 
   it('If-Match with a stale version → 412; body version stale → 409; both current → 200', async () => {
     const task = (await post('/api/v1/tasks', { title: 'Contended' })).json();
-    expect((await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'first' }, headers: { 'if-match': '"1"' } })).statusCode).toBe(200);
-    const stale = await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'second' }, headers: { 'if-match': '"1"' } });
+    expect(
+      (await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'first' }, headers: { 'if-match': '"1"' } }))
+        .statusCode,
+    ).toBe(200);
+    const stale = await t.as(u, {
+      method: 'PATCH',
+      url: `/api/v1/tasks/${task.id}`,
+      payload: { title: 'second' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(stale.statusCode).toBe(412);
     expect(stale.json()).toMatchObject({ status: 412, current_version: 2 });
     const conflict = await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'second', version: 1 } });
@@ -66,7 +105,9 @@ describe('task lifecycle', () => {
   it('concurrent writers with the same version: exactly one wins', async () => {
     const task = (await post('/api/v1/tasks', { title: 'Race' })).json();
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: `writer ${i}` }, headers: { 'if-match': '"1"' } })),
+      Array.from({ length: 8 }, (_, i) =>
+        t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: `writer ${i}` }, headers: { 'if-match': '"1"' } }),
+      ),
     );
     const codes = results.map((r) => r.statusCode).sort();
     expect(codes.filter((c) => c === 200)).toHaveLength(1);
@@ -91,19 +132,37 @@ describe('task lifecycle', () => {
   });
 
   it('completing a recurring task creates exactly one next occurrence', async () => {
-    const task = (await post('/api/v1/tasks', { title: 'Water plants', due_at: '2030-01-10T08:00:00Z', time_zone: 'UTC', recurrence: { rule: 'FREQ=DAILY', mode: 'due' }, reminders: [{ minutes_before: 15 }] })).json();
+    const task = (
+      await post('/api/v1/tasks', {
+        title: 'Water plants',
+        due_at: '2030-01-10T08:00:00Z',
+        time_zone: 'UTC',
+        recurrence: { rule: 'FREQ=DAILY', mode: 'due' },
+        reminders: [{ minutes_before: 15 }],
+      })
+    ).json();
     await post(`/api/v1/tasks/${task.id}/complete`);
     const next = await eventually(async () => {
       const items = (await t.as(u, { method: 'GET', url: '/api/v1/tasks?q=water&status=pending' })).json().items;
       return items.length ? items : null;
     });
     expect(next).toHaveLength(1);
-    expect(next[0]).toMatchObject({ title: 'Water plants', due_at: '2030-01-11T08:00:00.000Z', occurrence: 2, series_id: task.series_id, reminders: [{ minutes_before: 15 }] });
+    expect(next[0]).toMatchObject({
+      title: 'Water plants',
+      due_at: '2030-01-11T08:00:00.000Z',
+      occurrence: 2,
+      series_id: task.series_id,
+      reminders: [{ minutes_before: 15 }],
+    });
   });
 
   it('lists tags with total and open counts', async () => {
     const v = await t.signUp('tagger');
-    for (const [title, tags] of [['a', ['home', 'errands']], ['b', ['home']], ['c', ['work']]] as const) {
+    for (const [title, tags] of [
+      ['a', ['home', 'errands']],
+      ['b', ['home']],
+      ['c', ['work']],
+    ] as const) {
       await t.as(v, { method: 'POST', url: '/api/v1/tasks', payload: { title, tags: [...tags] } });
     }
     const b = (await t.as(v, { method: 'GET', url: '/api/v1/tasks?q=b' })).json().items[0];
@@ -142,7 +201,9 @@ describe('service endpoints', () => {
     expect(metrics.body).toMatch(/http_server_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/tasks\/:id"/);
     const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/tasks', '/api/v1/tasks/{id}', '/api/{user_id}/tasks', '/api/v1/tags']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/tasks', '/api/v1/tasks/{id}', '/api/{user_id}/tasks', '/api/v1/tags']),
+    );
     expect(doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema.properties.title.maxLength).toBe(200);
   });
 });

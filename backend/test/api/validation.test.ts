@@ -10,7 +10,12 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const create = (payload: unknown, headers: Record<string, string> = {}) =>
-  t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: payload as string, headers: { 'content-type': 'application/json', ...headers } });
+  t.as(u, {
+    method: 'POST',
+    url: '/api/v1/tasks',
+    payload: payload as string,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 describe('every bad input is a 4xx problem with field-level messages, never a 500', () => {
   it.each([
@@ -23,8 +28,16 @@ describe('every bad input is a 4xx problem with field-level messages, never a 50
     ['tags not an array', { title: 'a', tags: 'work' }, 'tags'],
     ['bad time zone', { title: 'a', due_at: '2030-01-01T00:00:00Z', time_zone: 'Mars/Olympus' }, 'time_zone'],
     ['bad due date', { title: 'a', due_at: 'next tuesday' }, 'due_at'],
-    ['bad recurrence rule', { title: 'a', due_at: '2030-01-01T00:00:00Z', recurrence: { rule: 'FREQ=SOMETIMES', mode: 'due' } }, 'recurrence.rule'],
-    ['negative reminder', { title: 'a', due_at: '2030-01-01T00:00:00Z', reminders: [{ minutes_before: -5 }] }, 'reminders.0.minutes_before'],
+    [
+      'bad recurrence rule',
+      { title: 'a', due_at: '2030-01-01T00:00:00Z', recurrence: { rule: 'FREQ=SOMETIMES', mode: 'due' } },
+      'recurrence.rule',
+    ],
+    [
+      'negative reminder',
+      { title: 'a', due_at: '2030-01-01T00:00:00Z', reminders: [{ minutes_before: -5 }] },
+      'reminders.0.minutes_before',
+    ],
   ])('%s → 400 naming %s', async (_name, body, path) => {
     const res = await create(body);
     expect(res.statusCode).toBe(400);
@@ -49,7 +62,12 @@ describe('every bad input is a 4xx problem with field-level messages, never a 50
   });
 
   it('wrong media type → 415', async () => {
-    const res = await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: 'title=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.as(u, {
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: 'title=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(415);
   });
 
@@ -60,7 +78,20 @@ describe('every bad input is a 4xx problem with field-level messages, never a 50
   });
 
   it('bad path and query parameters → 400', async () => {
-    for (const url of ['/api/v1/tasks/abc', '/api/v1/tasks/-1', '/api/v1/tasks/99999999999', '/api/v1/tasks?limit=0', '/api/v1/tasks?limit=1000', '/api/v1/tasks?sort=colour', '/api/v1/tasks?status=maybe', '/api/v1/tasks?priority=urgent', '/api/v1/tasks?overdue=yes', '/api/v1/tasks?due_from=tomorrow', '/api/v1/tasks?cursor=garbage', '/api/v1/tasks?unknown=1']) {
+    for (const url of [
+      '/api/v1/tasks/abc',
+      '/api/v1/tasks/-1',
+      '/api/v1/tasks/99999999999',
+      '/api/v1/tasks?limit=0',
+      '/api/v1/tasks?limit=1000',
+      '/api/v1/tasks?sort=colour',
+      '/api/v1/tasks?status=maybe',
+      '/api/v1/tasks?priority=urgent',
+      '/api/v1/tasks?overdue=yes',
+      '/api/v1/tasks?due_from=tomorrow',
+      '/api/v1/tasks?cursor=garbage',
+      '/api/v1/tasks?unknown=1',
+    ]) {
       const res = await t.as(u, { method: 'GET', url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json().errors?.length ?? 0, url).toBeGreaterThan(0);

@@ -85,9 +85,7 @@ describe('parseQuickAdd: dates and DST', () => {
   });
 
   it('reads a date after the spring-forward switch with the summer offset (New York)', () => {
-    expect(parse('Call mom monday 6pm', new Date('2026-03-06T15:00:00.000Z'), 'America/New_York').due_at).toBe(
-      '2026-03-09T22:00:00.000Z',
-    );
+    expect(parse('Call mom monday 6pm', new Date('2026-03-06T15:00:00.000Z'), 'America/New_York').due_at).toBe('2026-03-09T22:00:00.000Z');
   });
 
   it('reads a date after fall-back with the winter offset (Berlin)', () => {
@@ -231,8 +229,17 @@ describe('parseQuickAdd: tags, priority, reminders', () => {
   });
 
   it.each([
-    ['!high', 'high'], ['!medium', 'medium'], ['!med', 'medium'], ['!low', 'low'],
-    ['!!!', 'high'], ['!!', 'medium'], ['!', 'low'], ['p1', 'high'], ['P2', 'medium'], ['p3', 'low'], ['p4', 'none'],
+    ['!high', 'high'],
+    ['!medium', 'medium'],
+    ['!med', 'medium'],
+    ['!low', 'low'],
+    ['!!!', 'high'],
+    ['!!', 'medium'],
+    ['!', 'low'],
+    ['p1', 'high'],
+    ['P2', 'medium'],
+    ['p3', 'low'],
+    ['p4', 'none'],
   ])('%s → %s', (marker, priority) => {
     expect(parse(`Do it ${marker}`)).toMatchObject({ title: 'Do it', priority });
   });

@@ -55,9 +55,7 @@ describe('nextOccurrence across DST', () => {
   });
 
   it('returns to 02:30 after the gap when the rule carries BYHOUR/BYMINUTE', () => {
-    expect(next(series('2026-03-29T01:30:00.000Z', BERLIN, 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30'))).toBe(
-      '2026-03-30T00:30:00.000Z',
-    );
+    expect(next(series('2026-03-29T01:30:00.000Z', BERLIN, 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30'))).toBe('2026-03-30T00:30:00.000Z');
   });
 
   it('picks the first of two 02:30s on fall-back day (Berlin), then 02:30 CET', () => {
@@ -102,15 +100,11 @@ describe('nextOccurrence calendar cases', () => {
 
   it('Feb 29 yearly occurs only in leap years', () => {
     expect(next(series('2028-02-29T08:00:00.000Z', BERLIN, 'FREQ=YEARLY'))).toBe('2032-02-29T08:00:00.000Z');
-    expect(next(series('2028-02-29T08:00:00.000Z', BERLIN, 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29'))).toBe(
-      '2032-02-29T08:00:00.000Z',
-    );
+    expect(next(series('2028-02-29T08:00:00.000Z', BERLIN, 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29'))).toBe('2032-02-29T08:00:00.000Z');
   });
 
   it('every weekday: Friday → Monday (due mode)', () => {
-    expect(next(series('2026-03-20T08:00:00.000Z', BERLIN, 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR'))).toBe(
-      '2026-03-23T08:00:00.000Z',
-    );
+    expect(next(series('2026-03-20T08:00:00.000Z', BERLIN, 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR'))).toBe('2026-03-23T08:00:00.000Z');
   });
 
   it('every weekday: completed on Friday → Monday (completion mode)', () => {

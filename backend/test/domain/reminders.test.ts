@@ -61,7 +61,10 @@ describe('diffReminderJobs', () => {
   it('is empty when nothing changed, and cancels all on completion', () => {
     const jobs = reminderInstants(task);
     expect(diffReminderJobs(jobs, reminderInstants({ ...task }))).toEqual({ schedule: [], cancel: [] });
-    expect(diffReminderJobs(jobs, reminderInstants({ ...task, completed: true }))).toEqual({ schedule: [], cancel: jobs.map((j) => j.name) });
+    expect(diffReminderJobs(jobs, reminderInstants({ ...task, completed: true }))).toEqual({
+      schedule: [],
+      cancel: jobs.map((j) => j.name),
+    });
     expect(diffReminderJobs([], jobs)).toEqual({ schedule: jobs, cancel: [] });
   });
 });

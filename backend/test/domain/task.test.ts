@@ -70,7 +70,8 @@ describe('tags', () => {
     expect(tagsSchema.parse([...tags.slice(0, 20), 'T0'])).toHaveLength(20);
   });
 
-  it('points at the bad tag', () => expect(problems(tagsSchema, ['ok', 'a b!'])).toEqual(['1: Tag may contain only letters, digits, "-", "_" and "/"']));
+  it('points at the bad tag', () =>
+    expect(problems(tagsSchema, ['ok', 'a b!'])).toEqual(['1: Tag may contain only letters, digits, "-", "_" and "/"']));
 });
 
 describe('timeZoneSchema', () => {
@@ -80,7 +81,9 @@ describe('timeZoneSchema', () => {
     expect(timeZoneSchema.parse('UTC')).toBe('UTC');
   });
   it('rejects unknown zones', () => {
-    expect(problems(timeZoneSchema, 'Mars/Base')).toEqual([': Unknown time zone "Mars/Base"; use an IANA name such as Europe/Berlin or UTC']);
+    expect(problems(timeZoneSchema, 'Mars/Base')).toEqual([
+      ': Unknown time zone "Mars/Base"; use an IANA name such as Europe/Berlin or UTC',
+    ]);
     expect(problems(timeZoneSchema, '')).toEqual([': Unknown time zone ""; use an IANA name such as Europe/Berlin or UTC']);
   });
 });
@@ -106,8 +109,12 @@ describe('reminders', () => {
   });
   it('bounds minutes_before', () => {
     expect(problems(reminderSchema, { minutes_before: -1 })).toEqual(['minutes_before: minutes_before must be 0 or more']);
-    expect(problems(reminderSchema, { minutes_before: 525601 })).toEqual(['minutes_before: minutes_before must be at most 525600 (one year)']);
-    expect(problems(reminderSchema, { minutes_before: 1.5 })).toEqual([': A reminder is either {"minutes_before": <minutes>} or {"at": "<ISO date-time>"}']);
+    expect(problems(reminderSchema, { minutes_before: 525601 })).toEqual([
+      'minutes_before: minutes_before must be at most 525600 (one year)',
+    ]);
+    expect(problems(reminderSchema, { minutes_before: 1.5 })).toEqual([
+      ': A reminder is either {"minutes_before": <minutes>} or {"at": "<ISO date-time>"}',
+    ]);
   });
   it('rejects other shapes', () => {
     expect(problems(reminderSchema, {})).toEqual([': A reminder is either {"minutes_before": <minutes>} or {"at": "<ISO date-time>"}']);
@@ -116,7 +123,12 @@ describe('reminders', () => {
   });
   it('de-duplicates (after normalising instants) and limits the count', () => {
     expect(
-      remindersSchema.parse([{ minutes_before: 10 }, { at: '2026-05-01T09:00:00+02:00' }, { minutes_before: 10 }, { at: '2026-05-01T07:00:00Z' }]),
+      remindersSchema.parse([
+        { minutes_before: 10 },
+        { at: '2026-05-01T09:00:00+02:00' },
+        { minutes_before: 10 },
+        { at: '2026-05-01T07:00:00Z' },
+      ]),
     ).toEqual([{ minutes_before: 10 }, { at: '2026-05-01T07:00:00.000Z' }]);
     const eleven = Array.from({ length: 11 }, (_, i) => ({ minutes_before: i }));
     expect(problems(remindersSchema, eleven)).toEqual([': At most 10 reminders are allowed']);
@@ -126,14 +138,19 @@ describe('reminders', () => {
 describe('recurrenceSchema', () => {
   it('normalises the rule and defaults mode to "due"', () => {
     expect(recurrenceSchema.parse({ rule: 'RRULE:freq=weekly;byday=mo' })).toEqual({ rule: 'FREQ=WEEKLY;BYDAY=MO', mode: 'due' });
-    expect(recurrenceSchema.parse({ rule: 'FREQ=DAILY;INTERVAL=3', mode: 'completion' })).toEqual({ rule: 'FREQ=DAILY;INTERVAL=3', mode: 'completion' });
+    expect(recurrenceSchema.parse({ rule: 'FREQ=DAILY;INTERVAL=3', mode: 'completion' })).toEqual({
+      rule: 'FREQ=DAILY;INTERVAL=3',
+      mode: 'completion',
+    });
   });
   it('reports rule problems on the rule field', () => {
     expect(problems(recurrenceSchema, { rule: 'FREQ=HOURLY' })).toEqual(['rule: FREQ=HOURLY is not supported: tasks recur at most daily']);
     expect(problems(recurrenceSchema, { rule: 'DTSTART:20260101T000000Z' })).toEqual([
       "rule: DTSTART is not allowed in the rule: the task's due date and time zone are its start",
     ]);
-    expect(problems(recurrenceSchema, { rule: 'FREQ=DAILY', mode: 'sometimes' })).toEqual(['mode: Recurrence mode must be "due" or "completion"']);
+    expect(problems(recurrenceSchema, { rule: 'FREQ=DAILY', mode: 'sometimes' })).toEqual([
+      'mode: Recurrence mode must be "due" or "completion"',
+    ]);
     expect(problems(recurrenceSchema, { rule: 'x'.repeat(501) })).toEqual(['rule: Rule must be at most 500 characters']);
   });
 });
@@ -166,7 +183,11 @@ describe('newTaskFieldsSchema / taskPatchFieldsSchema', () => {
     expect(problems(newTaskFieldsSchema, { title: 'x', completed: true })).toEqual([': Unrecognized key: "completed"']);
   });
   it('accepts null to clear due_at and recurrence', () => {
-    expect(newTaskFieldsSchema.parse({ title: 'x', due_at: null, recurrence: null })).toEqual({ title: 'x', due_at: null, recurrence: null });
+    expect(newTaskFieldsSchema.parse({ title: 'x', due_at: null, recurrence: null })).toEqual({
+      title: 'x',
+      due_at: null,
+      recurrence: null,
+    });
   });
   it('patch: everything optional, plus completed', () => {
     expect(taskPatchFieldsSchema.parse({})).toEqual({});
@@ -179,7 +200,11 @@ describe('newTaskFieldsSchema / taskPatchFieldsSchema', () => {
 describe('checkTaskInvariants', () => {
   it('accepts consistent fields', () => {
     expect(
-      checkTaskInvariants({ due_at: '2026-01-01T00:00:00.000Z', reminders: [{ minutes_before: 5 }], recurrence: { rule: 'FREQ=DAILY', mode: 'due' } }),
+      checkTaskInvariants({
+        due_at: '2026-01-01T00:00:00.000Z',
+        reminders: [{ minutes_before: 5 }],
+        recurrence: { rule: 'FREQ=DAILY', mode: 'due' },
+      }),
     ).toEqual([]);
     expect(checkTaskInvariants({ due_at: null, reminders: [{ at: '2026-01-01T00:00:00.000Z' }], recurrence: null })).toEqual([]);
   });

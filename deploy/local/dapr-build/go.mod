@@ -1,13 +1,17 @@
-// Wrapper module that builds daprd, the Dapr scheduler and Sentry from source.
+// Wrapper module that builds daprd (./daprd: upstream daprd + the SQLite name
+// resolver), the Dapr scheduler and Sentry from source.
 // github.com/dapr/dapr cannot be `go install`ed because its go.mod carries
 // `replace` directives; a module that requires it and repeats those
 // directives builds the same binaries. Keep DAPR_VERSION in ../versions.env,
 // the require line and the replace blocks below in step (provision.sh checks).
 module kairos.local/dapr-build
 
-go 1.25.9
+go 1.26.0
 
-require github.com/dapr/dapr v1.17.5
+require (
+	github.com/dapr/components-contrib v1.17.3
+	github.com/dapr/dapr v1.17.5
+)
 
 // dapr v1.17.5 pins durabletask-go v0.11.1 and go-etcd-cron v0.12.4, which the
 // Go module proxy reachable here does not serve; the nearest later patch

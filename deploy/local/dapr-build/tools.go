@@ -2,7 +2,7 @@
 
 // Package tools pins the Dapr commands this module builds:
 //
-//	go build -tags stablecomponents github.com/dapr/dapr/cmd/daprd
+//	go build -tags stablecomponents ./daprd   (github.com/dapr/dapr/cmd/daprd + SQLite name resolution)
 //	go build github.com/dapr/dapr/cmd/scheduler
 //	go build github.com/dapr/dapr/cmd/sentry
 //
@@ -10,7 +10,6 @@
 package tools
 
 import (
-	_ "github.com/dapr/dapr/cmd/daprd"
 	_ "github.com/dapr/dapr/cmd/scheduler"
 	_ "github.com/dapr/dapr/cmd/sentry"
 )

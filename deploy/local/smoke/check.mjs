@@ -112,7 +112,7 @@ await check('pubsub: publish to task-events is delivered to /events/task-events'
   expect(typeof ce.traceparent === 'string', 'no traceparent in the CloudEvent');
   expect(ce.traceparent.split('-')[1] === traceId, `trace id not propagated: sent ${traceparent}, got ${ce.traceparent}`);
   expect(got.headers.traceparent?.split('-')[1] === traceId, `traceparent header ${got.headers.traceparent}`);
-  return `${got.at - t0} ms publish->delivery, type ${ce.type}, traceparent ${ce.traceparent}`;
+  return `${got.at - t0} ms publish->delivery, type ${ce.type}, content-type ${got.headers['content-type']}, traceparent ${ce.traceparent}`;
 });
 
 // (b) non-retriable rejection -> dead-letter topic
@@ -128,25 +128,30 @@ await check('pubsub: an event the app rejects (404) lands on task-events.dlq', a
   return `dead letter topic=${dl.body.topic}, original id ${dl.body.id}`;
 });
 
-// (e) Jobs API: one-shot job with dueTime + data; a deleted job never fires
-await check('jobs: POST /v1.0/jobs/<name> fires POST /job/<name> no earlier than dueTime', async () => {
+// (e) Jobs API: one-shot job with dueTime + data; a deleted job never fires.
+// Dapr 1.18 added the stable /v1.0/jobs; 1.17 serves /v1.0-alpha1/jobs only.
+let jobsApi = '/v1.0/jobs';
+await check('jobs: POST <jobs api>/<name> fires POST /job/<name> no earlier than dueTime', async () => {
+  const probe = await call('GET', `${jobsApi}/smoke-probe-${run}`);
+  if (probe.status === 404 && /ERR_DIRECT_INVOKE/.test(probe.text)) jobsApi = '/v1.0-alpha1/jobs';
+  console.log(`     jobs API: ${jobsApi} (GET of an unknown job on it -> ${probe.status === 404 && jobsApi === '/v1.0/jobs' ? probe.status : (await call('GET', `${jobsApi}/smoke-probe-${run}`)).status})`);
   const name = `smoke-${run}`;
   const dueAt = Date.now() + 3_000;
   const dueTime = new Date(dueAt).toISOString();
   const data = { task_id: 42, kind: 'reminder', remind_at: dueTime };
-  let r = await call('POST', `/v1.0/jobs/${name}`, { dueTime, data });
+  let r = await call('POST', `${jobsApi}/${name}`, { dueTime, data });
   expect(r.status === 204, `schedule: status ${r.status}: ${r.text}`);
-  r = await call('GET', `/v1.0/jobs/${name}`);
+  r = await call('GET', `${jobsApi}/${name}`);
   expect(r.status === 200, `get: status ${r.status}: ${r.text}`);
-  console.log(`     GET /v1.0/jobs/${name} -> ${r.text}`);
+  console.log(`     GET ${jobsApi}/${name} -> ${r.status} ${r.text}`);
 
   const gone = `smoke-deleted-${run}`;
-  r = await call('POST', `/v1.0/jobs/${gone}`, { dueTime: '4s', data: { never: true } });
+  r = await call('POST', `${jobsApi}/${gone}`, { dueTime: '4s', data: { never: true } });
   expect(r.status === 204, `schedule (to delete): status ${r.status}: ${r.text}`);
-  r = await call('DELETE', `/v1.0/jobs/${gone}`);
+  r = await call('DELETE', `${jobsApi}/${gone}`);
   expect(r.status === 204, `delete: status ${r.status}: ${r.text}`);
   const deletedAt = Date.now();
-  r = await call('GET', `/v1.0/jobs/${gone}`);
+  r = await call('GET', `${jobsApi}/${gone}`);
   console.log(`     GET of a deleted job -> ${r.status} ${r.text}`);
 
   const job = await waitFor(`the callback POST /job/${name}`, 20_000, async () =>
@@ -162,9 +167,30 @@ await check('jobs: POST /v1.0/jobs/<name> fires POST /job/<name> no earlier than
   expect(!all.some((j) => j.name === gone), 'the deleted job fired');
   const fired = all.filter((j) => j.name === name).length;
   expect(fired === 1, `the job fired ${fired} times`);
-  r = await call('GET', `/v1.0/jobs/${name}`);
+  r = await call('GET', `${jobsApi}/${name}`);
   console.log(`     GET of a fired one-shot job -> ${r.status} ${r.text}`);
   return `fired ${job.at - dueAt} ms after dueTime; deleted job never fired`;
+});
+
+// (f) rescheduling: same name again needs overwrite:true; the job then fires at the new time
+await check('jobs: overwrite:true moves a job; without it a second schedule is refused', async () => {
+  const name = `smoke-move-${run}`;
+  let r = await call('POST', `${jobsApi}/${name}`, { dueTime: '60s', data: { v: 1 } });
+  expect(r.status === 204, `schedule: status ${r.status}: ${r.text}`);
+  r = await call('POST', `${jobsApi}/${name}`, { dueTime: '1s', data: { v: 2 } });
+  console.log(`     same name without overwrite -> ${r.status} ${r.text}`);
+  expect(r.status >= 400, 'a second schedule without overwrite was accepted');
+  const dueAt = Date.now() + 2_000;
+  r = await call('POST', `${jobsApi}/${name}`, { dueTime: new Date(dueAt).toISOString(), data: { v: 3 }, overwrite: true });
+  expect(r.status === 204, `overwrite: status ${r.status}: ${r.text}`);
+  const job = await waitFor(`the moved job ${name}`, 15_000, async () =>
+    (await received()).jobs.find((j) => j.name === name),
+  );
+  expect(job.at >= dueAt, `fired ${dueAt - job.at} ms early`);
+  expect(isDeepStrictEqual(job.body, { v: 3 }), `body ${JSON.stringify(job.body)}`);
+  r = await call('DELETE', `${jobsApi}/never-scheduled-${run}`);
+  console.log(`     DELETE of a job that does not exist -> ${r.status} ${r.text}`);
+  return `fired ${job.at - dueAt} ms after the new dueTime with the new data`;
 });
 
 const passed = results.filter((r) => r.ok).length;

@@ -34,7 +34,11 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
     for (let attempt = 0; ; attempt++) {
       try {
         const data = parseEvent(topic, event.data);
-        await consumer.handle({ data, ...(event.seq !== undefined ? { seq: event.seq } : {}), ...(event.traceparent ? { traceparent: event.traceparent } : {}) } as never);
+        await consumer.handle({
+          data,
+          ...(event.seq !== undefined ? { seq: event.seq } : {}),
+          ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+        } as never);
         opts.observe?.(consumer.name, topic, attempt ? 'retried' : 'ok', (performance.now() - started) / 1000, eventTime);
         return;
       } catch (err) {
@@ -45,7 +49,9 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
         }
         const reason = String((err as Error)?.message ?? err).slice(0, 1000);
         opts.logger.error({ consumer: consumer.name, topic, event_id: event.id, reason }, 'event dead-lettered');
-        await opts.db.insert(deadLetters).values({ topic: `${topic}.dlq`, consumer: consumer.name, eventId: event.id, payload: event.data as object, reason });
+        await opts.db
+          .insert(deadLetters)
+          .values({ topic: `${topic}.dlq`, consumer: consumer.name, eventId: event.id, payload: event.data as object, reason });
         opts.observe?.(consumer.name, topic, 'dead_lettered', (performance.now() - started) / 1000, eventTime);
         return;
       }

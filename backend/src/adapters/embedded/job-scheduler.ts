@@ -40,7 +40,12 @@ export function createEmbeddedJobScheduler(opts: {
   function fireDue(): Promise<void> {
     firing ??= (async () => {
       try {
-        const due = await opts.db.select().from(scheduledJobs).where(sql`${scheduledJobs.dueAt} <= now()`).orderBy(asc(scheduledJobs.dueAt)).limit(500);
+        const due = await opts.db
+          .select()
+          .from(scheduledJobs)
+          .where(sql`${scheduledJobs.dueAt} <= now()`)
+          .orderBy(asc(scheduledJobs.dueAt))
+          .limit(500);
         for (const job of due) {
           await opts.onFire(job.name, job.payload, job.dueAt);
           // Delete only if not rescheduled meanwhile (same due time).

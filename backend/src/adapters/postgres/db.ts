@@ -14,8 +14,74 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { backfillRecurrenceSummaries } from './task-json.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * Plain SQL for the hot paths (task reads and writes, the outbox): text and parameters
+ * go straight to the driver. Drizzle's query builder costs more CPU per request than
+ * PostgreSQL takes to run these statements, and the statement texts here are fixed, so
+ * building them once is enough. On PostgreSQL every text is a named prepared statement
+ * (parsed and planned once per connection); PGlite runs it as is.
+ */
+export interface SqlRunner {
+  query<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+const runners = new WeakMap<object, SqlRunner>();
+
+/**
+ * The SqlRunner behind a Drizzle handle: the database itself, or a transaction from
+ * `db.transaction()` — then the statement runs on that transaction's connection. Drizzle
+ * keeps that connection as `session.client` (a pg PoolClient, or PGlite's transaction);
+ * it is not public API, hence the check, and the result is cached per handle.
+ */
+export function sqlRunner(db: Db): SqlRunner {
+  const known = runners.get(db);
+  if (known) return known;
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
+  if (client instanceof pg.Pool || client instanceof pg.Client) return remember(db, pgRunner(client));
+  if (client && typeof (client as PGliteLike).query === 'function') return remember(db, pgliteRunner(client as PGliteLike));
+  throw new Error('sqlRunner: this Drizzle handle has no pg or PGlite connection');
+}
+
+function remember(db: object, runner: SqlRunner): SqlRunner {
+  runners.set(db, runner);
+  return runner;
+}
+
+type PGliteLike = Pick<PGlite, 'query'>;
+
+/** Statement names by text; each connection prepares a name the first time it sees it. */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `kairos_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name; // undefined past the cap: run unnamed rather than grow without bound
+}
+
+function pgRunner(client: pg.Pool | pg.Client): SqlRunner {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []) {
+      const result = await client.query({ text, values: params as unknown[], name: statementName(text) });
+      return result.rows as R[];
+    },
+  };
+}
+
+function pgliteRunner(client: PGliteLike): SqlRunner {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []) {
+      return (await client.query<R>(text, params as unknown[])).rows;
+    },
+  };
+}
 
 export interface Database {
   db: Db;
@@ -42,6 +108,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // A pool error (e.g. the server restarted) must not crash the process; queries retry on new connections.
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  remember(db, pgRunner(pool));
   return {
     db,
     kind: 'postgres',
@@ -50,6 +117,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+        await backfillRecurrenceSummaries(pgRunner(client));
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
         client.release();
@@ -68,10 +136,14 @@ async function openPglite(dataDir: string): Promise<Database> {
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(inMemory ? undefined : dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
+  remember(db, pgliteRunner(client));
   return {
     db,
     kind: 'pglite',
-    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder }),
+    async migrate() {
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+      await backfillRecurrenceSummaries(pgliteRunner(client));
+    },
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -141,7 +141,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     },
     async backlog() {
       const [row] = await opts.db
-        .select({ pending: sql<number>`count(*)::int`, oldest: sql<Date | null>`min(${outbox.createdAt})`.mapWith((v) => (v ? new Date(v) : null)) })
+        .select({
+          pending: sql<number>`count(*)::int`,
+          oldest: sql<Date | null>`min(${outbox.createdAt})`.mapWith((v) => (v ? new Date(v) : null)),
+        })
         .from(outbox)
         .where(isNull(outbox.sentAt));
       return { pending: row?.pending ?? 0, oldestAgeMs: row?.oldest ? Date.now() - row.oldest.getTime() : 0 };

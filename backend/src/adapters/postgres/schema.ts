@@ -106,13 +106,24 @@ export const tasks = pgTable(
     completedAt: tstz('completed_at'),
     /** 0 none … 3 high, so that "sort by priority" is an index scan. */
     priority: smallint('priority').notNull().default(0),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     dueAt: tstz('due_at'),
     timeZone: text('time_zone').notNull().default('UTC'),
-    reminders: jsonb('reminders').$type<Reminder[]>().notNull().default(sql`'[]'::jsonb`),
+    reminders: jsonb('reminders')
+      .$type<Reminder[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     hasReminder: boolean('has_reminder').notNull().default(false),
     recurrenceRule: text('recurrence_rule'),
     recurrenceMode: text('recurrence_mode'),
+    /**
+     * describeRecurrence(rule, mode), computed by the repository on write so that the
+     * database can render the API's task JSON on its own (see task-json.ts).
+     */
+    recurrenceSummary: text('recurrence_summary'),
     seriesId: uuid('series_id'),
     occurrence: integer('occurrence').notNull().default(1),
     createdAt: tstz('created_at').notNull().defaultNow(),
@@ -131,11 +142,15 @@ export const tasks = pgTable(
     index('tasks_user_created_idx').on(t.userId, t.createdAt, t.id),
     index('tasks_user_updated_idx').on(t.userId, t.updatedAt, t.id),
     index('tasks_user_title_idx').on(t.userId, sql`lower(${t.title})`, t.id),
-    index('tasks_user_open_due_idx').on(t.userId, t.dueAt).where(sql`${t.completed} = false`),
+    index('tasks_user_open_due_idx')
+      .on(t.userId, t.dueAt)
+      .where(sql`${t.completed} = false`),
     index('tasks_tags_idx').using('gin', t.tags),
     index('tasks_search_idx').using('gin', t.search),
     // One row per occurrence of a series: creating the next occurrence twice is a no-op.
-    uniqueIndex('tasks_series_occurrence_uq').on(t.userId, t.seriesId, t.occurrence).where(sql`${t.seriesId} is not null`),
+    uniqueIndex('tasks_series_occurrence_uq')
+      .on(t.userId, t.seriesId, t.occurrence)
+      .where(sql`${t.seriesId} is not null`),
   ],
 );
 
@@ -165,7 +180,9 @@ export const outbox = pgTable(
     lastError: text('last_error'),
   },
   (t) => [
-    index('outbox_unsent_idx').on(t.seq).where(sql`${t.sentAt} is null`),
+    index('outbox_unsent_idx')
+      .on(t.seq)
+      .where(sql`${t.sentAt} is null`),
     index('outbox_user_topic_idx').on(t.userId, t.topic, t.seq),
   ],
 );

@@ -1,173 +1,222 @@
-/** TaskRepository on Drizzle: every statement is scoped to the owner's user id. */
-import { and, arrayContains, arrayOverlaps, eq, getTableColumns, inArray, isNotNull, isNull, lt, gte, sql, type SQL } from 'drizzle-orm';
+/**
+ * TaskRepository in plain SQL: every statement is scoped to the owner's user id.
+ *
+ * The statements are written as text rather than with Drizzle's query builder: these
+ * are the API's hot paths, building a query with Drizzle cost more CPU than running it,
+ * and fixed texts become prepared statements on PostgreSQL (see SqlRunner in db.ts).
+ * Every statement returns the task as the JSON text PostgreSQL renders (task-json.ts);
+ * the list hands that text to the HTTP layer as is (Page.itemsJson).
+ */
 import type { ListQuery, Page, TagCount, TaskRepository } from '../../ports/index.js';
 import type { Task } from '../../domain/types.js';
-import type { Db } from './db.js';
-import { tasks } from './schema.js';
+import { sqlRunner, type Db } from './db.js';
 import { after, decodeCursor, encodeCursor, orderBy, type SortKey } from './keyset.js';
-import { priorityToDb, rowToTask, type TaskRow } from './task-mapper.js';
-
-const { search: _search, ...taskColumns } = getTableColumns(tasks);
+import { priorityToDb } from './task-mapper.js';
+import { TASK_JSON, recurrenceSummary } from './task-json.js';
 
 /** "buy gro" → `buy:* & gro:*`: every word must match, each as a prefix, so typing finds as you go. */
 export function prefixTsQuery(q: string): string | null {
   const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length === 0) return null;
-  return words.slice(0, 16).map((w) => `${w}:*`).join(' & ');
+  return words
+    .slice(0, 16)
+    .map((w) => `${w}:*`)
+    .join(' & ');
 }
 
-function sortKeys(query: ListQuery, tsQuery: SQL | null): SortKey[] {
-  const dir = query.order;
-  const id: SortKey = { expr: sql`${tasks.id}`, dir, cast: 'int' };
-  // Tasks without a due date sort after dated ones in either direction.
-  const dueKeys: SortKey[] = [
-    { expr: sql`(${tasks.dueAt} is null)`, dir: 'asc', cast: 'boolean' },
-    { expr: sql`coalesce(${tasks.dueAt}, 'epoch'::timestamptz)`, dir, cast: 'timestamptz' },
-  ];
-  switch (query.sort) {
-    case 'due':
-      return [...dueKeys, id];
-    case 'priority':
-      return [{ expr: sql`${tasks.priority}`, dir, cast: 'smallint' }, ...dueKeys.map((k) => ({ ...k, dir: k.cast === 'boolean' ? k.dir : ('asc' as const) })), { ...id, dir: 'asc' }];
-    case 'title':
-      return [{ expr: sql`lower(${tasks.title})`, dir, cast: 'text' }, id];
-    case 'created':
-      return [{ expr: sql`${tasks.createdAt}`, dir, cast: 'timestamptz' }, id];
-    case 'updated':
-      return [{ expr: sql`${tasks.updatedAt}`, dir, cast: 'timestamptz' }, id];
-    case 'relevance':
-      if (!tsQuery) return [{ expr: sql`${tasks.updatedAt}`, dir: 'desc', cast: 'timestamptz' }, { ...id, dir: 'desc' }];
-      return [{ expr: sql`ts_rank(${tasks.search}, ${tsQuery})::real`, dir: 'desc', cast: 'real' }, { ...id, dir: 'desc' }];
+/** Collects bind parameters; `add` returns the placeholder. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
   }
 }
 
-function filters(userId: string, q: ListQuery, tsQuery: SQL | null): SQL {
-  const conds: (SQL | undefined)[] = [eq(tasks.userId, userId)];
-  if (q.status === 'pending') conds.push(eq(tasks.completed, false));
-  if (q.status === 'completed') conds.push(eq(tasks.completed, true));
-  if (q.priority?.length) conds.push(inArray(tasks.priority, q.priority.map(priorityToDb)));
-  if (q.tags?.length) conds.push(q.tagMode === 'all' ? arrayContains(tasks.tags, q.tags) : arrayOverlaps(tasks.tags, q.tags));
-  if (q.dueFrom) conds.push(gte(tasks.dueAt, new Date(q.dueFrom)));
-  if (q.dueTo) conds.push(lt(tasks.dueAt, new Date(q.dueTo)));
-  if (q.overdue) conds.push(and(eq(tasks.completed, false), lt(tasks.dueAt, q.now)));
-  if (q.noDue) conds.push(isNull(tasks.dueAt));
-  if (q.hasReminder !== undefined) conds.push(eq(tasks.hasReminder, q.hasReminder));
-  if (q.recurring !== undefined) conds.push(q.recurring ? isNotNull(tasks.recurrenceRule) : isNull(tasks.recurrenceRule));
-  if (tsQuery) conds.push(sql`${tasks.search} @@ ${tsQuery}`);
-  return and(...conds)!;
+/** Timestamps are normalised in JS (as the API always parsed them) and sent as ISO text. */
+const isoParam = (value: string | Date): string => new Date(value).toISOString();
+
+/**
+ * Sort keys per sort; `id` is the stable tie-break. Tasks without a due date sort after
+ * dated ones in either direction (NULLS LAST), which the (user, due_at, id) index
+ * serves for the default "due ascending" list.
+ */
+function sortKeys(query: ListQuery, tsQuery: string | null): SortKey[] {
+  const dir = query.order;
+  const id: SortKey = { expr: 'id', dir, cast: 'int' };
+  const due: SortKey = { expr: 'due_at', dir, cast: 'timestamptz', nullsLast: true };
+  switch (query.sort) {
+    case 'due':
+      return [due, id];
+    case 'priority':
+      return [{ expr: 'priority', dir, cast: 'smallint' }, { ...due, dir: 'asc' }, { ...id, dir: 'asc' }];
+    case 'title':
+      return [{ expr: 'lower(title)', dir, cast: 'text' }, id];
+    case 'created':
+      return [{ expr: 'created_at', dir, cast: 'timestamptz' }, id];
+    case 'updated':
+      return [{ expr: 'updated_at', dir, cast: 'timestamptz' }, id];
+    case 'relevance':
+      if (!tsQuery)
+        return [
+          { expr: 'updated_at', dir: 'desc', cast: 'timestamptz' },
+          { ...id, dir: 'desc' },
+        ];
+      return [
+        { expr: `ts_rank(search, ${tsQuery})::real`, dir: 'desc', cast: 'real' },
+        { ...id, dir: 'desc' },
+      ];
+  }
 }
 
-export function createTaskRepository(db: Db): TaskRepository {
+function filters(q: ListQuery, p: Params, tsQuery: string | null): string[] {
+  const conds = [`user_id = $1`]; // $1 is always the owner
+  if (q.status === 'pending') conds.push('completed = false');
+  if (q.status === 'completed') conds.push('completed = true');
+  if (q.priority?.length) conds.push(`priority = any(${p.add(q.priority.map(priorityToDb))}::smallint[])`);
+  if (q.tags?.length) conds.push(`tags ${q.tagMode === 'all' ? '@>' : '&&'} ${p.add(q.tags)}::text[]`);
+  if (q.dueFrom) conds.push(`due_at >= ${p.add(isoParam(q.dueFrom))}::timestamptz`);
+  if (q.dueTo) conds.push(`due_at < ${p.add(isoParam(q.dueTo))}::timestamptz`);
+  if (q.overdue) conds.push(`(completed = false and due_at < ${p.add(isoParam(q.now))}::timestamptz)`);
+  if (q.noDue) conds.push('due_at is null');
+  if (q.hasReminder !== undefined) conds.push(q.hasReminder ? 'has_reminder = true' : 'has_reminder = false');
+  if (q.recurring !== undefined) conds.push(q.recurring ? 'recurrence_rule is not null' : 'recurrence_rule is null');
+  if (tsQuery) conds.push(`search @@ ${tsQuery}`);
+  return conds;
+}
+
+type JsonRow = { j: string };
+const parse = (row: JsonRow | undefined): Task | null => (row ? (JSON.parse(row.j) as Task) : null);
+
+/** A page whose items stay JSON text until someone reads `items`. */
+function renderedPage(itemsJson: string, next_cursor: string | null): Page<Task> {
+  let items: Task[] | undefined;
   return {
-    async get(userId, id) {
-      const rows = await db.select(taskColumns).from(tasks).where(and(eq(tasks.userId, userId), eq(tasks.id, id))).limit(1);
-      return rows[0] ? rowToTask(rows[0]) : null;
-    },
-
-    async list(userId, query): Promise<Page<Task>> {
-      const text = query.q ? prefixTsQuery(query.q) : null;
-      const tsQuery = text ? sql`to_tsquery('simple', ${text})` : null;
-      const keys = sortKeys(query, tsQuery);
-      const signature = `${query.sort}:${query.order}:${text ?? ''}`;
-      let where = filters(userId, query, tsQuery);
-      if (query.cursor) where = and(where, after(keys, decodeCursor(query.cursor, signature, keys.length)))!;
-      // Key values travel as PostgreSQL's own text form, so timestamps keep their microseconds.
-      const keyColumns = Object.fromEntries(keys.map((k, i) => [`k${i}`, sql<string>`(${k.expr})::text`]));
-      const rows = (await db
-        .select({ ...taskColumns, ...keyColumns })
-        .from(tasks)
-        .where(where)
-        .orderBy(orderBy(keys))
-        .limit(query.limit + 1)) as (TaskRow & Record<string, unknown>)[];
-      const hasMore = rows.length > query.limit;
-      const page = hasMore ? rows.slice(0, query.limit) : rows;
-      const last = page.at(-1);
-      return {
-        items: page.map(rowToTask),
-        next_cursor: hasMore && last ? encodeCursor(signature, keys.map((_, i) => normaliseKey(last[`k${i}`]))) : null,
-      };
-    },
-
-    async tags(userId): Promise<TagCount[]> {
-      const rows = await db.execute<{ tag: string; count: number; open: number }>(sql`
-        select tag, count(*)::int as count, count(*) filter (where not completed)::int as open
-        from ${tasks}, unnest(${tasks.tags}) as tag
-        where ${tasks.userId} = ${userId}
-        group by tag order by count(*) desc, tag asc`);
-      return rowsOf(rows);
-    },
-
-    async insert(userId, t) {
-      const [row] = await db
-        .insert(tasks)
-        .values({
-          userId,
-          title: t.title,
-          description: t.description,
-          priority: priorityToDb(t.priority),
-          tags: t.tags,
-          dueAt: t.due_at ? new Date(t.due_at) : null,
-          timeZone: t.time_zone,
-          reminders: t.reminders,
-          hasReminder: t.reminders.length > 0,
-          recurrenceRule: t.recurrence?.rule ?? null,
-          recurrenceMode: t.recurrence?.mode ?? null,
-          seriesId: t.series_id,
-          occurrence: t.occurrence,
-        })
-        .returning(taskColumns);
-      return rowToTask(row!);
-    },
-
-    async update(userId, id, patch, expectedVersion) {
-      const set: Partial<typeof tasks.$inferInsert> & Record<string, unknown> = {
-        updatedAt: sql`now()` as unknown as Date,
-        version: sql`${tasks.version} + 1` as unknown as number,
-      };
-      if (patch.title !== undefined) set.title = patch.title;
-      if (patch.description !== undefined) set.description = patch.description;
-      if (patch.priority !== undefined) set.priority = priorityToDb(patch.priority);
-      if (patch.tags !== undefined) set.tags = patch.tags;
-      if (patch.due_at !== undefined) set.dueAt = patch.due_at ? new Date(patch.due_at) : null;
-      if (patch.time_zone !== undefined) set.timeZone = patch.time_zone;
-      if (patch.reminders !== undefined) {
-        set.reminders = patch.reminders;
-        set.hasReminder = patch.reminders.length > 0;
-      }
-      if (patch.recurrence !== undefined) {
-        set.recurrenceRule = patch.recurrence?.rule ?? null;
-        set.recurrenceMode = patch.recurrence?.mode ?? null;
-      }
-      if (patch.completed !== undefined) set.completed = patch.completed;
-      if (patch.completed_at !== undefined) set.completedAt = patch.completed_at ? new Date(patch.completed_at) : null;
-      if ('series_id' in patch) set.seriesId = (patch as { series_id: string | null }).series_id;
-      const scope = and(eq(tasks.userId, userId), eq(tasks.id, id), expectedVersion === undefined ? undefined : eq(tasks.version, expectedVersion));
-      const [row] = await db.update(tasks).set(set).where(scope).returning(taskColumns);
-      if (row) return rowToTask(row);
-      return (await this.get(userId, id)) ? 'version_mismatch' : 'not_found';
-    },
-
-    async delete(userId, id, expectedVersion) {
-      const scope = and(eq(tasks.userId, userId), eq(tasks.id, id), expectedVersion === undefined ? undefined : eq(tasks.version, expectedVersion));
-      const [row] = await db.delete(tasks).where(scope).returning(taskColumns);
-      if (row) return rowToTask(row);
-      return (await this.get(userId, id)) ? 'version_mismatch' : 'not_found';
-    },
-
-    async findOccurrence(userId, seriesId, occurrence) {
-      const rows = await db
-        .select(taskColumns)
-        .from(tasks)
-        .where(and(eq(tasks.userId, userId), eq(tasks.seriesId, seriesId), eq(tasks.occurrence, occurrence)))
-        .limit(1);
-      return rows[0] ? rowToTask(rows[0]) : null;
+    itemsJson,
+    next_cursor,
+    get items() {
+      return (items ??= JSON.parse(itemsJson) as Task[]);
     },
   };
 }
 
-/** Cursor values are strings as PostgreSQL printed them (timestamps keep microseconds). */
-function normaliseKey(v: unknown): unknown {
-  return v === null || v === undefined ? null : String(v);
+const INSERT = `insert into tasks (user_id, title, description, priority, tags, due_at, time_zone, reminders, has_reminder,
+    recurrence_rule, recurrence_mode, recurrence_summary, series_id, occurrence)
+  values ($1, $2, $3, $4, $5::text[], $6::timestamptz, $7, $8::text::jsonb, $9, $10, $11, $12, $13::uuid, $14)
+  returning ${TASK_JSON} as j`;
+const GET = `select ${TASK_JSON} as j from tasks where user_id = $1 and id = $2`;
+const FIND_OCCURRENCE = `select ${TASK_JSON} as j from tasks where user_id = $1 and series_id = $2::uuid and occurrence = $3 limit 1`;
+const TAGS = `select tag, count(*)::int as count, count(*) filter (where not completed)::int as open
+  from tasks, unnest(tags) as tag where user_id = $1
+  group by tag order by count(*) desc, tag asc`;
+
+export function createTaskRepository(db: Db): TaskRepository {
+  const sql = sqlRunner(db);
+  const get = async (userId: string, id: number) => parse((await sql.query<JsonRow>(GET, [userId, id]))[0]);
+
+  return {
+    get,
+
+    async list(userId, query): Promise<Page<Task>> {
+      const p = new Params();
+      p.add(userId);
+      const text = query.q ? prefixTsQuery(query.q) : null;
+      const tsQuery = text ? `to_tsquery('simple', ${p.add(text)})` : null;
+      const keys = sortKeys(query, tsQuery);
+      const signature = `${query.sort}:${query.order}:${text ?? ''}`;
+      const where = filters(query, p, tsQuery);
+      if (query.cursor) where.push(after(keys, decodeCursor(query.cursor, signature, keys.length), (v) => p.add(v)));
+      // Key values travel as PostgreSQL's own text form, so timestamps keep their microseconds.
+      const keyColumns = keys.map((k, i) => `(${k.expr})::text as k${i}`).join(', ');
+      const rows = await sql.query<JsonRow & Record<string, string | null>>(
+        `select ${TASK_JSON} as j, ${keyColumns} from tasks where ${where.join(' and ')}
+         order by ${orderBy(keys)} limit ${p.add(query.limit + 1)}`,
+        p.values,
+      );
+      const hasMore = rows.length > query.limit;
+      const page = hasMore ? rows.slice(0, query.limit) : rows;
+      const last = page.at(-1);
+      const nextCursor =
+        hasMore && last
+          ? encodeCursor(
+              signature,
+              keys.map((_, i) => last[`k${i}`] ?? null),
+            )
+          : null;
+      return renderedPage(`[${page.map((r) => r.j).join(',')}]`, nextCursor);
+    },
+
+    async tags(userId): Promise<TagCount[]> {
+      return sql.query<TagCount>(TAGS, [userId]);
+    },
+
+    async insert(userId, t) {
+      const rows = await sql.query<JsonRow>(INSERT, [
+        userId,
+        t.title,
+        t.description,
+        priorityToDb(t.priority),
+        t.tags,
+        t.due_at ? isoParam(t.due_at) : null,
+        t.time_zone,
+        JSON.stringify(t.reminders),
+        t.reminders.length > 0,
+        t.recurrence?.rule ?? null,
+        t.recurrence?.mode ?? null,
+        recurrenceSummary(t.recurrence),
+        t.series_id,
+        t.occurrence,
+      ]);
+      return parse(rows[0])!;
+    },
+
+    async update(userId, id, patch, expectedVersion) {
+      const p = new Params();
+      p.add(userId);
+      p.add(id);
+      const set = ['updated_at = now()', 'version = version + 1'];
+      const assign = (column: string, value: unknown, cast = '') => set.push(`${column} = ${p.add(value)}${cast}`);
+      if (patch.title !== undefined) assign('title', patch.title);
+      if (patch.description !== undefined) assign('description', patch.description);
+      if (patch.priority !== undefined) assign('priority', priorityToDb(patch.priority));
+      if (patch.tags !== undefined) assign('tags', patch.tags, '::text[]');
+      if (patch.due_at !== undefined) assign('due_at', patch.due_at ? isoParam(patch.due_at) : null, '::timestamptz');
+      if (patch.time_zone !== undefined) assign('time_zone', patch.time_zone);
+      if (patch.reminders !== undefined) {
+        assign('reminders', JSON.stringify(patch.reminders), '::text::jsonb');
+        assign('has_reminder', patch.reminders.length > 0);
+      }
+      if (patch.recurrence !== undefined) {
+        assign('recurrence_rule', patch.recurrence?.rule ?? null);
+        assign('recurrence_mode', patch.recurrence?.mode ?? null);
+        assign('recurrence_summary', recurrenceSummary(patch.recurrence));
+      }
+      if (patch.completed !== undefined) assign('completed', patch.completed);
+      if (patch.completed_at !== undefined) assign('completed_at', patch.completed_at ? isoParam(patch.completed_at) : null, '::timestamptz');
+      if ('series_id' in patch) assign('series_id', (patch as { series_id: string | null }).series_id, '::uuid');
+      const versionCheck = expectedVersion === undefined ? '' : ` and version = ${p.add(expectedVersion)}`;
+      const rows = await sql.query<JsonRow>(
+        `update tasks set ${set.join(', ')} where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`,
+        p.values,
+      );
+      const row = parse(rows[0]);
+      if (row) return row;
+      return (await get(userId, id)) ? 'version_mismatch' : 'not_found';
+    },
+
+    async delete(userId, id, expectedVersion) {
+      const versionCheck = expectedVersion === undefined ? '' : ' and version = $3';
+      const params = expectedVersion === undefined ? [userId, id] : [userId, id, expectedVersion];
+      const rows = await sql.query<JsonRow>(`delete from tasks where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`, params);
+      const row = parse(rows[0]);
+      if (row) return row;
+      return (await get(userId, id)) ? 'version_mismatch' : 'not_found';
+    },
+
+    async findOccurrence(userId, seriesId, occurrence) {
+      return parse((await sql.query<JsonRow>(FIND_OCCURRENCE, [userId, seriesId, occurrence]))[0]);
+    },
+  };
 }
 
 /** node-postgres returns `{ rows }`, PGlite returns `{ rows }` too, but typed differently. */

@@ -22,7 +22,14 @@ export function createAuditStore(db: Db): AuditStore {
     async append(e) {
       const rows = await db
         .insert(auditLog)
-        .values({ eventId: e.event_id, userId: e.user_id, taskId: e.task_id, eventType: e.event_type, taskData: e.task_data as object, at: new Date(e.at) })
+        .values({
+          eventId: e.event_id,
+          userId: e.user_id,
+          taskId: e.task_id,
+          eventType: e.event_type,
+          taskData: e.task_data as object,
+          at: new Date(e.at),
+        })
         .onConflictDoNothing({ target: auditLog.eventId })
         .returning({ id: auditLog.id });
       return rows.length > 0;
@@ -40,7 +47,15 @@ export function createAuditStore(db: Db): AuditStore {
 }
 
 function toNotification(r: typeof notifications.$inferSelect): Notification {
-  return { id: r.id, task_id: r.taskId, title: r.title, due_at: iso(r.dueAt), remind_at: r.remindAt.toISOString(), created_at: r.createdAt.toISOString(), read_at: iso(r.readAt) };
+  return {
+    id: r.id,
+    task_id: r.taskId,
+    title: r.title,
+    due_at: iso(r.dueAt),
+    remind_at: r.remindAt.toISOString(),
+    created_at: r.createdAt.toISOString(),
+    read_at: iso(r.readAt),
+  };
 }
 
 export function createNotificationStore(db: Db): NotificationStore {
@@ -48,7 +63,14 @@ export function createNotificationStore(db: Db): NotificationStore {
     async insert(n) {
       const rows = await db
         .insert(notifications)
-        .values({ eventId: n.event_id, userId: n.user_id, taskId: n.task_id, title: n.title, dueAt: n.due_at ? new Date(n.due_at) : null, remindAt: new Date(n.remind_at) })
+        .values({
+          eventId: n.event_id,
+          userId: n.user_id,
+          taskId: n.task_id,
+          title: n.title,
+          dueAt: n.due_at ? new Date(n.due_at) : null,
+          remindAt: new Date(n.remind_at),
+        })
         .onConflictDoNothing({ target: notifications.eventId })
         .returning();
       return rows[0] ? toNotification(rows[0]) : null;
@@ -87,14 +109,22 @@ export function createPreferencesStore(db: Db): PreferencesStore {
       await db
         .insert(userPreferences)
         .values({ userId, emailReminders: p.email_reminders, timeZone: p.time_zone })
-        .onConflictDoUpdate({ target: userPreferences.userId, set: { emailReminders: p.email_reminders, timeZone: p.time_zone, updatedAt: new Date() } });
+        .onConflictDoUpdate({
+          target: userPreferences.userId,
+          set: { emailReminders: p.email_reminders, timeZone: p.time_zone, updatedAt: new Date() },
+        });
       return p;
     },
   };
 }
 
 export function createViewStore(db: Db): ViewStore {
-  const toView = (r: typeof savedViews.$inferSelect): SavedView => ({ id: r.id, name: r.name, query: r.query as Record<string, unknown>, created_at: r.createdAt.toISOString() });
+  const toView = (r: typeof savedViews.$inferSelect): SavedView => ({
+    id: r.id,
+    name: r.name,
+    query: r.query as Record<string, unknown>,
+    created_at: r.createdAt.toISOString(),
+  });
   return {
     async list(userId) {
       return (await db.select().from(savedViews).where(eq(savedViews.userId, userId)).orderBy(savedViews.name)).map(toView);
@@ -104,7 +134,10 @@ export function createViewStore(db: Db): ViewStore {
       return rows[0] ? toView(rows[0]) : 'duplicate';
     },
     async remove(userId, id) {
-      const rows = await db.delete(savedViews).where(and(eq(savedViews.userId, userId), eq(savedViews.id, id))).returning({ id: savedViews.id });
+      const rows = await db
+        .delete(savedViews)
+        .where(and(eq(savedViews.userId, userId), eq(savedViews.id, id)))
+        .returning({ id: savedViews.id });
       return rows.length > 0;
     },
   };
@@ -122,11 +155,18 @@ export function createUserDirectory(db: Db): UserDirectory {
 export function createProcessedEvents(db: Db): ProcessedEvents {
   return {
     async mark(consumer, eventId) {
-      const rows = await db.insert(processedEvents).values({ consumer, eventId }).onConflictDoNothing().returning({ c: processedEvents.consumer });
+      const rows = await db
+        .insert(processedEvents)
+        .values({ consumer, eventId })
+        .onConflictDoNothing()
+        .returning({ c: processedEvents.consumer });
       return rows.length > 0;
     },
     async seen(consumer, eventId) {
-      const rows = await db.select({ c: processedEvents.consumer }).from(processedEvents).where(and(eq(processedEvents.consumer, consumer), eq(processedEvents.eventId, eventId)));
+      const rows = await db
+        .select({ c: processedEvents.consumer })
+        .from(processedEvents)
+        .where(and(eq(processedEvents.consumer, consumer), eq(processedEvents.eventId, eventId)));
       return rows.length > 0;
     },
   };
@@ -139,13 +179,23 @@ export function createUpdatesLog(db: Db): UpdatesLog {
       const rows = await db
         .select({ seq: outbox.seq, data: outbox.payload })
         .from(outbox)
-        .where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates), gt(outbox.seq, afterSeq), lt(outbox.seq, sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null)`)))
+        .where(
+          and(
+            eq(outbox.userId, userId),
+            eq(outbox.topic, TOPICS.taskUpdates),
+            gt(outbox.seq, afterSeq),
+            lt(outbox.seq, sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null)`),
+          ),
+        )
         .orderBy(outbox.seq)
         .limit(limit);
       return rows;
     },
     async latest(userId) {
-      const [row] = await db.select({ seq: sql<number>`coalesce(max(${outbox.seq}), 0)::bigint`.mapWith(Number) }).from(outbox).where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates)));
+      const [row] = await db
+        .select({ seq: sql<number>`coalesce(max(${outbox.seq}), 0)::bigint`.mapWith(Number) })
+        .from(outbox)
+        .where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates)));
       return row?.seq ?? 0;
     },
   };

@@ -12,6 +12,8 @@ import { HttpProblem } from '../problem.js';
 
 export interface AuthRoutesOptions {
   auth: Auth;
+  /** Origin of the public URL, assumed for requests that carry neither Origin nor cookies. */
+  publicOrigin: string;
   /** Attempts per minute per client on sign-in and sign-up; 0 turns limiting off. */
   rateLimitPerMinute: number;
 }
@@ -26,9 +28,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined;
-    const response = await opts.auth.handler(
-      new Request(url, { method: req.method, headers: toHeaders(req), ...(hasBody ? { body: JSON.stringify(req.body) } : {}) }),
-    );
+    const headers = toHeaders(req);
+    // Better Auth's origin check guards cookie-carrying browser requests against CSRF. A request
+    // with neither Origin nor Cookie (curl, an API client) cannot be a CSRF attack: treat it as same-origin.
+    if (!headers.has('origin') && !headers.has('cookie')) headers.set('origin', opts.publicOrigin);
+    const response = await opts.auth.handler(new Request(url, { method: req.method, headers, ...(hasBody ? { body: JSON.stringify(req.body) } : {}) }));
     reply.status(response.status);
     for (const [key, value] of response.headers) if (key !== 'set-cookie' && key !== 'content-length') reply.header(key, value);
     const cookies = response.headers.getSetCookie();

@@ -12,7 +12,16 @@ import type { Clock } from '../../ports/index.js';
 import type { Authenticate } from '../authenticate.js';
 import { presentTask } from '../present.js';
 import { HttpProblem } from '../problem.js';
-import { compatCreateBody, compatIdParams, compatParams, compatUpdateBody, errorResponses, listQuery, problemResponse, taskResponse } from '../schemas.js';
+import {
+  compatCreateBody,
+  compatIdParams,
+  compatParams,
+  compatUpdateBody,
+  errorResponses,
+  listQuery,
+  problemResponse,
+  taskResponse,
+} from '../schemas.js';
 import { toListQuery } from './tasks.js';
 
 const COMPAT_LIST_MAX = 1000;
@@ -31,39 +40,96 @@ export async function compatRoutes(root: FastifyInstance, opts: { tasks: TaskSer
     }
   });
 
-  app.get('/api/:user_id/tasks', { schema: { tags, security, summary: 'List tasks (array)', params: compatParams, querystring: listQuery.omit({ cursor: true, limit: true }), response: { 200: z.array(taskResponse), ...compatErrors } } }, async (req) => {
-    const items: Task[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await svc.list(req.userId, toListQuery({ ...req.query, limit: 200, cursor }, clock.now()));
-      items.push(...page.items);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor && items.length < COMPAT_LIST_MAX);
-    return items.slice(0, COMPAT_LIST_MAX).map(presentTask);
-  });
-
-  app.post('/api/:user_id/tasks', { schema: { tags, security, summary: 'Create a task', params: compatParams, body: compatCreateBody, response: { 201: taskResponse, ...compatErrors, 422: problemResponse } } }, async (req, reply) => {
-    const task = await svc.create(req.userId, req.body);
-    reply.header('location', `/api/${req.userId}/tasks/${task.id}`);
-    return reply.status(201).send(presentTask(task));
-  });
-
-  app.get('/api/:user_id/tasks/:id', { schema: { tags, security, summary: 'Get a task', params: compatIdParams, response: { 200: taskResponse, ...compatErrors } } }, async (req) =>
-    presentTask(await svc.get(req.userId, req.params.id)),
+  app.get(
+    '/api/:user_id/tasks',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List tasks (array)',
+        params: compatParams,
+        querystring: listQuery.omit({ cursor: true, limit: true }),
+        response: { 200: z.array(taskResponse), ...compatErrors },
+      },
+    },
+    async (req) => {
+      const items: Task[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await svc.list(req.userId, toListQuery({ ...req.query, limit: 200, cursor }, clock.now()));
+        items.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && items.length < COMPAT_LIST_MAX);
+      return items.slice(0, COMPAT_LIST_MAX).map(presentTask);
+    },
   );
 
-  app.put('/api/:user_id/tasks/:id', { schema: { tags, security, summary: 'Update a task', params: compatIdParams, body: compatUpdateBody, response: { 200: taskResponse, ...compatErrors, 422: problemResponse } } }, async (req) =>
-    presentTask(await svc.update(req.userId, req.params.id, req.body)),
+  app.post(
+    '/api/:user_id/tasks',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a task',
+        params: compatParams,
+        body: compatCreateBody,
+        response: { 201: taskResponse, ...compatErrors, 422: problemResponse },
+      },
+    },
+    async (req, reply) => {
+      const task = await svc.create(req.userId, req.body);
+      reply.header('location', `/api/${req.userId}/tasks/${task.id}`);
+      return reply.status(201).send(presentTask(task));
+    },
   );
 
-  app.delete('/api/:user_id/tasks/:id', { schema: { tags, security, summary: 'Delete a task', params: compatIdParams, response: { 204: z.null().describe('Deleted'), ...compatErrors } } }, async (req, reply) => {
-    await svc.remove(req.userId, req.params.id);
-    return reply.status(204).send(null);
-  });
+  app.get(
+    '/api/:user_id/tasks/:id',
+    { schema: { tags, security, summary: 'Get a task', params: compatIdParams, response: { 200: taskResponse, ...compatErrors } } },
+    async (req) => presentTask(await svc.get(req.userId, req.params.id)),
+  );
 
-  app.patch('/api/:user_id/tasks/:id/complete', { schema: { tags, security, summary: 'Toggle completion', params: compatIdParams, response: { 200: taskResponse, ...compatErrors } } }, async (req) => {
-    const current = await svc.get(req.userId, req.params.id);
-    const task = current.completed ? await svc.reopen(req.userId, current.id, current.version) : await svc.complete(req.userId, current.id, current.version);
-    return presentTask(task);
-  });
+  app.put(
+    '/api/:user_id/tasks/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Update a task',
+        params: compatIdParams,
+        body: compatUpdateBody,
+        response: { 200: taskResponse, ...compatErrors, 422: problemResponse },
+      },
+    },
+    async (req) => presentTask(await svc.update(req.userId, req.params.id, req.body)),
+  );
+
+  app.delete(
+    '/api/:user_id/tasks/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a task',
+        params: compatIdParams,
+        response: { 204: z.null().describe('Deleted'), ...compatErrors },
+      },
+    },
+    async (req, reply) => {
+      await svc.remove(req.userId, req.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.patch(
+    '/api/:user_id/tasks/:id/complete',
+    { schema: { tags, security, summary: 'Toggle completion', params: compatIdParams, response: { 200: taskResponse, ...compatErrors } } },
+    async (req) => {
+      const current = await svc.get(req.userId, req.params.id);
+      const task = current.completed
+        ? await svc.reopen(req.userId, current.id, current.version)
+        : await svc.complete(req.userId, current.id, current.version);
+      return presentTask(task);
+    },
+  );
 }

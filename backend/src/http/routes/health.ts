@@ -11,7 +11,10 @@ export async function healthRoutes(app: FastifyInstance, opts: { checks: Record<
     const results = await Promise.all(
       Object.entries(opts.checks).map(async ([name, check]) => {
         try {
-          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref())]);
+          await Promise.race([
+            check(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref()),
+          ]);
           return [name, 'ok'] as const;
         } catch (err) {
           return [name, (err as Error).message || 'failed'] as const;

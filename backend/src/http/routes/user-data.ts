@@ -24,7 +24,15 @@ const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { session
 const historyResponse = z.object({
   items: z.array(z.object({ id: z.number(), event_id: z.string(), event_type: z.string(), at: z.string(), task_data: z.unknown() })),
 });
-const notificationSchema = z.object({ id: z.number(), task_id: z.number(), title: z.string(), due_at: z.string().nullable(), remind_at: z.string(), created_at: z.string(), read_at: z.string().nullable() });
+const notificationSchema = z.object({
+  id: z.number(),
+  task_id: z.number(),
+  title: z.string(),
+  due_at: z.string().nullable(),
+  remind_at: z.string(),
+  created_at: z.string(),
+  read_at: z.string().nullable(),
+});
 const preferencesSchema = z
   .object({
     email_reminders: z.boolean().describe('Also send reminders by e-mail'),
@@ -40,49 +48,158 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.addHook('preHandler', opts.authenticate);
 
-  app.get('/api/v1/tasks/:id/history', { schema: { tags: ['history'], security, summary: 'Everything that happened to a task, newest first', params: idParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(), response: { 200: historyResponse, ...errorResponses } } }, async (req) => {
-    const items = await opts.audit.history(req.userId, req.params.id, req.query.limit);
-    // History outlives a deleted task; with neither, the task never was the caller's.
-    if (items.length === 0) await opts.tasks.get(req.userId, req.params.id);
-    return { items };
-  });
-
-  app.get('/api/v1/notifications', { schema: { tags: ['notifications'], security, summary: 'In-app notifications, newest first', querystring: z.object({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(), response: { 200: z.object({ items: z.array(notificationSchema), unread_count: z.number() }), ...errorResponses } } }, async (req) =>
-    opts.notifications.list(req.userId, { unreadOnly: req.query.unread === 'true', limit: req.query.limit }),
+  app.get(
+    '/api/v1/tasks/:id/history',
+    {
+      schema: {
+        tags: ['history'],
+        security,
+        summary: 'Everything that happened to a task, newest first',
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+        response: { 200: historyResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const items = await opts.audit.history(req.userId, req.params.id, req.query.limit);
+      // History outlives a deleted task; with neither, the task never was the caller's.
+      if (items.length === 0) await opts.tasks.get(req.userId, req.params.id);
+      return { items };
+    },
   );
 
-  app.post('/api/v1/notifications/:id/read', { schema: { tags: ['notifications'], security, summary: 'Mark one notification read', params: idParams, response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
-    const changed = await opts.notifications.markRead(req.userId, req.params.id);
-    if (!changed) {
-      const all = await opts.notifications.list(req.userId, { unreadOnly: false, limit: 200 });
-      if (!all.items.some((n) => n.id === req.params.id)) throw new NotFoundError('notification');
-    }
-    return reply.status(204).send(null);
-  });
+  app.get(
+    '/api/v1/notifications',
+    {
+      schema: {
+        tags: ['notifications'],
+        security,
+        summary: 'In-app notifications, newest first',
+        querystring: z
+          .object({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) })
+          .strict(),
+        response: { 200: z.object({ items: z.array(notificationSchema), unread_count: z.number() }), ...errorResponses },
+      },
+    },
+    async (req) => opts.notifications.list(req.userId, { unreadOnly: req.query.unread === 'true', limit: req.query.limit }),
+  );
 
-  app.post('/api/v1/notifications/read-all', { schema: { tags: ['notifications'], security, summary: 'Mark every notification read', response: { 200: z.object({ marked: z.number() }), ...errorResponses } } }, async (req) => ({
-    marked: await opts.notifications.markRead(req.userId, 'all'),
-  }));
+  app.post(
+    '/api/v1/notifications/:id/read',
+    {
+      schema: {
+        tags: ['notifications'],
+        security,
+        summary: 'Mark one notification read',
+        params: idParams,
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const changed = await opts.notifications.markRead(req.userId, req.params.id);
+      if (!changed) {
+        const all = await opts.notifications.list(req.userId, { unreadOnly: false, limit: 200 });
+        if (!all.items.some((n) => n.id === req.params.id)) throw new NotFoundError('notification');
+      }
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/api/v1/me/preferences', { schema: { tags: ['preferences'], security, summary: 'Notification and time-zone preferences', response: { 200: preferencesSchema, ...errorResponses } } }, async (req) => opts.preferences.get(req.userId));
+  app.post(
+    '/api/v1/notifications/read-all',
+    {
+      schema: {
+        tags: ['notifications'],
+        security,
+        summary: 'Mark every notification read',
+        response: { 200: z.object({ marked: z.number() }), ...errorResponses },
+      },
+    },
+    async (req) => ({
+      marked: await opts.notifications.markRead(req.userId, 'all'),
+    }),
+  );
 
-  app.put('/api/v1/me/preferences', { schema: { tags: ['preferences'], security, summary: 'Replace preferences', body: preferencesSchema, response: { 200: preferencesSchema, ...errorResponses } } }, async (req) => opts.preferences.put(req.userId, req.body));
+  app.get(
+    '/api/v1/me/preferences',
+    {
+      schema: {
+        tags: ['preferences'],
+        security,
+        summary: 'Notification and time-zone preferences',
+        response: { 200: preferencesSchema, ...errorResponses },
+      },
+    },
+    async (req) => opts.preferences.get(req.userId),
+  );
 
-  app.get('/api/v1/views', { schema: { tags: ['views'], security, summary: 'Saved views', response: { 200: z.object({ items: z.array(viewSchema) }), ...errorResponses } } }, async (req) => ({ items: await opts.views.list(req.userId) }));
+  app.put(
+    '/api/v1/me/preferences',
+    {
+      schema: {
+        tags: ['preferences'],
+        security,
+        summary: 'Replace preferences',
+        body: preferencesSchema,
+        response: { 200: preferencesSchema, ...errorResponses },
+      },
+    },
+    async (req) => opts.preferences.put(req.userId, req.body),
+  );
 
-  app.post('/api/v1/views', { schema: { tags: ['views'], security, summary: 'Save a view (a named task query)', body: viewBody, response: { 201: viewSchema, ...errorResponses, 409: problemResponse } } }, async (req, reply) => {
-    const query = viewQuery.safeParse(req.body.query);
-    if (!query.success) {
-      const errors = query.error.issues.map((i) => ({ path: ['query', ...i.path].join('.'), message: i.message }));
-      throw new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-    }
-    const view = await opts.views.create(req.userId, req.body.name, req.body.query);
-    if (view === 'duplicate') throw new HttpProblem(409, 'Conflict', `A view named "${req.body.name}" exists already.`, { errors: [{ path: 'name', message: 'is already used by another view' }] });
-    return reply.status(201).send(view);
-  });
+  app.get(
+    '/api/v1/views',
+    {
+      schema: {
+        tags: ['views'],
+        security,
+        summary: 'Saved views',
+        response: { 200: z.object({ items: z.array(viewSchema) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await opts.views.list(req.userId) }),
+  );
 
-  app.delete('/api/v1/views/:id', { schema: { tags: ['views'], security, summary: 'Delete a saved view', params: idParams, response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
-    if (!(await opts.views.remove(req.userId, req.params.id))) throw new NotFoundError('view');
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/api/v1/views',
+    {
+      schema: {
+        tags: ['views'],
+        security,
+        summary: 'Save a view (a named task query)',
+        body: viewBody,
+        response: { 201: viewSchema, ...errorResponses, 409: problemResponse },
+      },
+    },
+    async (req, reply) => {
+      const query = viewQuery.safeParse(req.body.query);
+      if (!query.success) {
+        const errors = query.error.issues.map((i) => ({ path: ['query', ...i.path].join('.'), message: i.message }));
+        throw new HttpProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+      }
+      const view = await opts.views.create(req.userId, req.body.name, req.body.query);
+      if (view === 'duplicate')
+        throw new HttpProblem(409, 'Conflict', `A view named "${req.body.name}" exists already.`, {
+          errors: [{ path: 'name', message: 'is already used by another view' }],
+        });
+      return reply.status(201).send(view);
+    },
+  );
+
+  app.delete(
+    '/api/v1/views/:id',
+    {
+      schema: {
+        tags: ['views'],
+        security,
+        summary: 'Delete a saved view',
+        params: idParams,
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      if (!(await opts.views.remove(req.userId, req.params.id))) throw new NotFoundError('view');
+      return reply.status(204).send(null);
+    },
+  );
 }

@@ -9,36 +9,43 @@ import type { FastifyInstance } from 'fastify';
 import type { RealtimeHub } from '../../app/realtime.js';
 import type { Authenticate } from '../authenticate.js';
 
-export async function websocketRoutes(app: FastifyInstance, opts: { hub: RealtimeHub; authenticate: Authenticate; heartbeatMs?: number; onConnections?: (n: number) => void }) {
+export async function websocketRoutes(
+  app: FastifyInstance,
+  opts: { hub: RealtimeHub; authenticate: Authenticate; heartbeatMs?: number; onConnections?: (n: number) => void },
+) {
   await app.register(websocket, { options: { maxPayload: 4096 } });
   const heartbeatMs = opts.heartbeatMs ?? 25_000;
 
-  app.get('/ws', {
-    websocket: true,
-    schema: { hide: true },
-    preValidation: async (req, reply) => {
-      const token = (req.query as { token?: string }).token;
-      if (token) req.headers.authorization = `Bearer ${token}`;
-      await opts.authenticate(req, reply);
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true },
+      preValidation: async (req, reply) => {
+        const token = (req.query as { token?: string }).token;
+        if (token) req.headers.authorization = `Bearer ${token}`;
+        await opts.authenticate(req, reply);
+      },
     },
-  }, async (socket, req) => {
-    const afterRaw = (req.query as { after?: string }).after;
-    const after = afterRaw && /^\d{1,18}$/.test(afterRaw) ? Number(afterRaw) : undefined;
-    const send = (msg: unknown) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
-    };
-    const heartbeat = setInterval(() => send({ type: 'ping' }), heartbeatMs);
-    heartbeat.unref();
-    let disconnect: (() => void) | undefined;
-    let closed = false;
-    socket.on('close', () => {
-      closed = true;
-      clearInterval(heartbeat);
-      disconnect?.();
+    async (socket, req) => {
+      const afterRaw = (req.query as { after?: string }).after;
+      const after = afterRaw && /^\d{1,18}$/.test(afterRaw) ? Number(afterRaw) : undefined;
+      const send = (msg: unknown) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+      };
+      const heartbeat = setInterval(() => send({ type: 'ping' }), heartbeatMs);
+      heartbeat.unref();
+      // Registered first, so a socket that closes during the replay is still unregistered.
+      const registered = opts.hub.connect(req.userId, { send }, after);
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        void registered.then((disconnect) => {
+          disconnect();
+          opts.onConnections?.(opts.hub.connections());
+        });
+      });
+      await registered;
       opts.onConnections?.(opts.hub.connections());
-    });
-    disconnect = await opts.hub.connect(req.userId, { send }, after);
-    if (closed) disconnect();
-    opts.onConnections?.(opts.hub.connections());
-  });
+    },
+  );
 }

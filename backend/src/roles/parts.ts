@@ -1,0 +1,151 @@
+/**
+ * Wiring shared by the embedded role `all` and the distributed roles: the same stores,
+ * use cases, relay and HTTP plugins; each role only chooses the adapters (in-process
+ * bus or Dapr pub/sub, database scheduler or Dapr Jobs, SMTP or the Dapr binding).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { createOutboxRelay, type OutboxRelay } from '../adapters/postgres/outbox-relay.js';
+import { createUnitOfWork } from '../adapters/postgres/outbox.js';
+import { createTaskRepository } from '../adapters/postgres/task-repository.js';
+import {
+  createAuditStore,
+  createNotificationStore,
+  createPreferencesStore,
+  createProcessedEvents,
+  createUpdatesLog,
+  createUserDirectory,
+  createViewStore,
+} from '../adapters/postgres/user-data.js';
+import { createReminderFiring } from '../app/reminders.js';
+import { createTaskService, type TaskService } from '../app/tasks.js';
+import { createAuth, type Auth } from '../auth/better-auth.js';
+import { createTokenVerifier } from '../auth/verifier.js';
+import type { OutboxRecord, ReminderJobPayload } from '../domain/events.js';
+import { createAuthenticate, type Authenticate } from '../http/authenticate.js';
+import { authRoutes } from '../http/routes/auth.js';
+import { compatRoutes } from '../http/routes/compat.js';
+import { taskRoutes } from '../http/routes/tasks.js';
+import { userDataRoutes } from '../http/routes/user-data.js';
+import type { DeliveryObserver } from '../adapters/embedded/event-bus.js';
+import type { JobScheduler, UnitOfWork } from '../ports/index.js';
+import type { Core } from './core.js';
+
+export function createStores(core: Core) {
+  const { db } = core.database;
+  return {
+    reader: createTaskRepository(db),
+    audit: createAuditStore(db),
+    notifications: createNotificationStore(db),
+    preferences: createPreferencesStore(db),
+    views: createViewStore(db),
+    users: createUserDirectory(db),
+    processed: createProcessedEvents(db),
+    updatesLog: createUpdatesLog(db),
+  };
+}
+export type Stores = ReturnType<typeof createStores>;
+
+/** The unit of work, its relay kick, and the task use cases. */
+export function createTaskCore(core: Core, stores: Stores) {
+  let kick = () => {};
+  const uow: UnitOfWork = createUnitOfWork(core.database.db, () => kick());
+  const tasks: TaskService = createTaskService({ uow, reader: stores.reader, clock: core.clock });
+  const fireReminder = createReminderFiring({ uow, reader: stores.reader, clock: core.clock });
+  return { uow, tasks, fireReminder, setKick: (fn: () => void) => (kick = fn) };
+}
+
+/** Relays the outbox: events go to `publish`, reminder-job records to `scheduler`. */
+export function createRelay(
+  core: Core,
+  deps: {
+    publish: (record: Extract<OutboxRecord, { kind: 'event' }> & { seq: number }) => Promise<void>;
+    scheduler: JobScheduler;
+  },
+): OutboxRelay {
+  const { metrics, logger } = core;
+  return createOutboxRelay({
+    db: core.database.db,
+    pollMs: core.config.KAIROS_OUTBOX_POLL_MS,
+    onError: (err) => logger.warn({ err }, 'outbox relay: dispatch failed; retrying'),
+    async dispatch(record) {
+      if (record.kind === 'reminder-jobs') {
+        for (const name of record.payload.cancel) await deps.scheduler.cancel(name);
+        for (const job of record.payload.schedule) {
+          const payload: ReminderJobPayload = { user_id: record.user_id, task_id: record.payload.task_id, remind_at: job.remind_at };
+          await deps.scheduler.schedule(job.name, new Date(job.remind_at), payload);
+        }
+        metrics.remindersScheduled.inc({ action: 'schedule' }, record.payload.schedule.length);
+        metrics.remindersScheduled.inc({ action: 'cancel' }, record.payload.cancel.length);
+        return;
+      }
+      try {
+        await deps.publish(record);
+        metrics.eventsPublished.inc({ topic: record.topic, outcome: 'ok' });
+      } catch (err) {
+        metrics.eventsPublished.inc({ topic: record.topic, outcome: 'error' });
+        throw err;
+      }
+    },
+  });
+}
+
+/** Records a consumer's handling of an event in the pipeline metrics. */
+export function deliveryObserver(core: Core): DeliveryObserver {
+  const { metrics } = core;
+  return (consumer, topic, outcome, seconds, eventTime) => {
+    metrics.eventsConsumed.inc({ consumer, topic, outcome });
+    metrics.handlerDuration.observe({ consumer, topic }, seconds);
+    if (eventTime && outcome !== 'dead_lettered') metrics.eventLatency.observe({ consumer, topic }, Math.max(0, Date.now() - Date.parse(eventTime)) / 1000);
+  };
+}
+
+/** Fires a reminder job and records its lateness and outcome. */
+export function reminderJobHandler(core: Core, fireReminder: ReturnType<typeof createReminderFiring>) {
+  return async (name: string, payload: ReminderJobPayload, dueAt: Date) => {
+    core.metrics.reminderLateness.observe(Math.max(0, Date.now() - dueAt.getTime()) / 1000);
+    core.metrics.remindersFired.inc({ outcome: await fireReminder(name, payload) });
+  };
+}
+
+export function createAuthParts(core: Core, opts: { secret: string; publicUrl: string }): { auth: Auth; authenticate: Authenticate } {
+  const { config } = core;
+  const auth = createAuth({
+    db: core.database.db,
+    secret: opts.secret,
+    baseURL: opts.publicUrl,
+    trustedOrigins: config.KAIROS_TRUSTED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    jwtTtl: config.KAIROS_JWT_TTL,
+  });
+  const verify = createTokenVerifier({ load: async () => (await auth.api.getJwks()) as never });
+  return { auth, authenticate: createAuthenticate({ verify, auth }) };
+}
+
+/** The public API's route plugins (role all and role api). */
+export function apiPlugins(core: Core, p: { auth: Auth; authenticate: Authenticate; tasks: TaskService; stores: Stores; publicUrl: string }): Array<[FastifyPluginAsync<never>, unknown]> {
+  const { config, clock } = core;
+  return [
+    [authRoutes, { auth: p.auth, publicOrigin: new URL(p.publicUrl).origin, rateLimitPerMinute: config.KAIROS_AUTH_RATE_LIMIT }],
+    [taskRoutes, { tasks: p.tasks, authenticate: p.authenticate, clock }],
+    [compatRoutes, { tasks: p.tasks, authenticate: p.authenticate, clock }],
+    [userDataRoutes, { authenticate: p.authenticate, tasks: p.tasks, audit: p.stores.audit, notifications: p.stores.notifications, preferences: p.stores.preferences, views: p.stores.views }],
+  ];
+}
+
+/** Keeps the outbox backlog gauges current. */
+export function watchBacklog(core: Core, relay: OutboxRelay): () => void {
+  const timer = setInterval(async () => {
+    try {
+      const b = await relay.backlog();
+      core.metrics.outboxPending.set(b.pending);
+      core.metrics.outboxOldestAge.set(b.oldestAgeMs / 1000);
+      const pool = core.database.poolStats();
+      core.metrics.dbPool.set({ state: 'total' }, pool.total);
+      core.metrics.dbPool.set({ state: 'idle' }, pool.idle);
+      core.metrics.dbPool.set({ state: 'waiting' }, pool.waiting);
+    } catch {
+      /* the database may be closing */
+    }
+  }, 5000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,129 @@
+// Shared helpers for the benchmarks: start the built backend, sign up, measure CPU.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node backend/dist/main.js --role all` and waits for /readyz. */
+export async function startServer({ databaseUrl, env = {} } = {}) {
+  const port = await freePort();
+  const dataDir = databaseUrl ? null : mkdtempSync(join(tmpdir(), 'kairos-bench-'));
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  // BENCH_SERVER_ENTRY runs another build (e.g. a copy of an older dist/) for before/after figures.
+  const child = spawn(process.execPath, [process.env.BENCH_SERVER_ENTRY ?? 'backend/dist/main.js', '--role', 'all'], {
+    env: {
+      ...inherited,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      KAIROS_AUTH_RATE_LIMIT: '0',
+      BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { KAIROS_DATA_DIR: dataDir }),
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error('server did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid,
+    databaseUrl,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function signUp(url, name = 'bench') {
+  const email = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const res = await fetch(`${url}/api/auth/sign-up/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'bench-password-1', name }) });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const user = (await res.json()).user;
+  const token = (await (await fetch(`${url}/api/auth/token`, { headers: { cookie } })).json()).token;
+  return { id: user.id, token };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/** The bench's own database next to DATABASE_URL's (`kairos` → `kairos_bench`), created if missing. */
+export async function benchDatabaseUrl(databaseUrl) {
+  const url = new URL(databaseUrl);
+  const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_bench`;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
+}
+
+/**
+ * CPU used by the PostgreSQL backends serving the server's pool (application_name
+ * 'kairos'), from /proc — the database server must be on this machine. Returns a
+ * handle whose stop() gives the CPU seconds those backends used in between; backends
+ * that connect meanwhile count from zero.
+ */
+export async function dbBackendCpu(databaseUrl) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'kairos-bench' });
+  await client.connect();
+  const pids = async () =>
+    (await client.query(`select pid from pg_stat_activity where application_name = 'kairos'`)).rows.map((r) => r.pid);
+  const read = (pid) => {
+    try {
+      return cpuSeconds(pid);
+    } catch {
+      return null; // exited, or not on this machine
+    }
+  };
+  const start = new Map((await pids()).map((pid) => [pid, read(pid)]));
+  return {
+    async stop() {
+      let total = 0;
+      for (const pid of await pids()) {
+        const now = read(pid);
+        if (now !== null) total += now - (start.get(pid) ?? 0);
+      }
+      await client.end();
+      return total;
+    },
+  };
+}
+
+export const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
