@@ -29,7 +29,9 @@ const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',');
 
 function run(opts) {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+    const instance = autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
     autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
   });
 }
@@ -42,7 +44,12 @@ async function seed(url, token, n) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(25, n - i) }, (_, j) => {
         const k = i + j;
-        const body = { title: `Task ${k} ${k % 7 === 0 ? 'groceries' : 'report'}`, priority: priorities[k % 4], tags: [`t${k % 10}`], due_at: new Date(Date.now() + (k - 500) * 3_600_000).toISOString() };
+        const body = {
+          title: `Task ${k} ${k % 7 === 0 ? 'groceries' : 'report'}`,
+          priority: priorities[k % 4],
+          tags: [`t${k % 10}`],
+          due_at: new Date(Date.now() + (k - 500) * 3_600_000).toISOString(),
+        };
         return fetch(`${url}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
       }),
     );
@@ -71,7 +78,9 @@ async function scenario(server, name, opts) {
     errors,
     server_cpu_pct: Math.round((serverCpu / seconds) * 100),
     server_cpu_ms_per_req: Number(((serverCpu * 1000) / total).toFixed(3)),
-    ...(dbCpu === null ? {} : { db_cpu_pct: Math.round((dbCpu / seconds) * 100), db_cpu_ms_per_req: Number(((dbCpu * 1000) / total).toFixed(3)) }),
+    ...(dbCpu === null
+      ? {}
+      : { db_cpu_pct: Math.round((dbCpu / seconds) * 100), db_cpu_ms_per_req: Number(((dbCpu * 1000) / total).toFixed(3)) }),
     load_avg_1m: Number(loadavg()[0].toFixed(2)),
   };
   const dbText = dbCpu === null ? '' : `   db CPU ${row.db_cpu_pct}% (${fmt(row.db_cpu_ms_per_req, 2)} ms/req)`;
@@ -92,18 +101,50 @@ async function benchDatabase(label, databaseUrl) {
     console.log(`  seeded ${ids.length} tasks in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const listPath = '/api/v1/tasks?status=pending&priority=high,medium&sort=due&limit=50';
     const rows = [];
-    console.log(`  load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `  load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     rows.push(await scenario(server, 'list (50, filtered) max', { requests: [{ method: 'GET', path: listPath, headers: auth }] }));
-    rows.push(await scenario(server, 'list (50, filtered) at 1500 req/s', { overallRate: 1500, requests: [{ method: 'GET', path: listPath, headers: auth }] }));
-    rows.push(await scenario(server, 'list search "gro"', { requests: [{ method: 'GET', path: '/api/v1/tasks?q=gro&limit=50', headers: auth }] }));
+    rows.push(
+      await scenario(server, 'list (50, filtered) at 1500 req/s', {
+        overallRate: 1500,
+        requests: [{ method: 'GET', path: listPath, headers: auth }],
+      }),
+    );
+    rows.push(
+      await scenario(server, 'list search "gro"', { requests: [{ method: 'GET', path: '/api/v1/tasks?q=gro&limit=50', headers: auth }] }),
+    );
     let n = 0;
-    rows.push(await scenario(server, 'create max', { requests: [{ method: 'POST', path: '/api/v1/tasks', headers: auth, setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench ${n++}`, priority: 'medium', tags: ['bench'] }) }) }] }));
+    rows.push(
+      await scenario(server, 'create max', {
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/tasks',
+            headers: auth,
+            setupRequest: (req) => ({ ...req, body: JSON.stringify({ title: `Bench ${n++}`, priority: 'medium', tags: ['bench'] }) }),
+          },
+        ],
+      }),
+    );
     // complete / reopen alternate over the seeded tasks so every request is a real write
     // (with a `{}` body: a JSON content type with an empty body is a 400)
     let c = 0;
     rows.push(
       await scenario(server, 'complete (complete/reopen) max', {
-        requests: [{ method: 'POST', headers: auth, setupRequest: (req) => { const i = c++; const action = Math.floor(i / ids.length) % 2 ? 'reopen' : 'complete'; return { ...req, path: `/api/v1/tasks/${ids[i % ids.length]}/${action}`, body: '{}' }; } }],
+        requests: [
+          {
+            method: 'POST',
+            headers: auth,
+            setupRequest: (req) => {
+              const i = c++;
+              const action = Math.floor(i / ids.length) % 2 ? 'reopen' : 'complete';
+              return { ...req, path: `/api/v1/tasks/${ids[i % ids.length]}/${action}`, body: '{}' };
+            },
+          },
+        ],
       }),
     );
     return { database: label, rows: rows.filter(Boolean) };

@@ -107,14 +107,19 @@ if (opt.k8s) {
   };
   for (const [name, gvks] of gvkOf) {
     // Lists, WatchEvents, DeleteOptions, … are not manifests.
-    if (name.endsWith('List') || /\.(WatchEvent|DeleteOptions|Status|APIVersions|APIGroup|APIGroupList|APIResourceList)$/.test(name)) continue;
+    if (name.endsWith('List') || /\.(WatchEvent|DeleteOptions|Status|APIVersions|APIGroup|APIGroupList|APIResourceList)$/.test(name))
+      continue;
     const defs = {};
     for (const dep of closure(name)) if (dep !== name && normalised[dep]) defs[dep] = normalised[dep];
     for (const gvk of gvks) {
       const root = structuredClone(normalised[name]);
       // apiVersion / kind must match this file's kind.
       const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
-      root.properties = { ...root.properties, apiVersion: { type: 'string', enum: [apiVersion] }, kind: { type: 'string', enum: [gvk.kind] } };
+      root.properties = {
+        ...root.properties,
+        apiVersion: { type: 'string', enum: [apiVersion] },
+        kind: { type: 'string', enum: [gvk.kind] },
+      };
       const schema = { $schema: 'http://json-schema.org/draft-04/schema#', ...root, definitions: defs };
       write(gvk.group, gvk.kind, gvk.version, schema, 'kubernetes');
       kinds++;

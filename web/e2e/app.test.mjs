@@ -12,7 +12,8 @@ let stack;
 let ctx;
 let page;
 
-const shot = (p, name) => p.screenshot({ path: join(shotsDir, `${name}.png`) });
+// Animations (e.g. the fade on newly arrived rows) are finished before the picture is taken.
+const shot = (p, name) => p.screenshot({ path: join(shotsDir, `${name}.png`), animations: 'disabled' });
 const row = (p, title) => p.locator('[data-task-id]', { has: p.getByRole('button', { name: title, exact: true }) });
 /** Calls the API from inside the page (same origin, session cookie). */
 const apiCall = (p, path, init) =>

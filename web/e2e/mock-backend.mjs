@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global structuredClone */
 // A small in-memory stand-in for the Kairos backend that follows docs/api-contract.md.
 // Used to develop and demo the web app without the real backend:
 //   node web/e2e/mock-backend.mjs            (port 4000, or PORT)

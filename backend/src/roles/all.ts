@@ -18,7 +18,16 @@ import { presentTask } from '../http/present.js';
 import { websocketRoutes } from '../http/routes/websocket.js';
 import { buildServer } from '../http/server.js';
 import type { Core, RunningRole } from './core.js';
-import { apiPlugins, createAuthParts, createRelay, createStores, createTaskCore, deliveryObserver, reminderJobHandler, watchBacklog } from './parts.js';
+import {
+  apiPlugins,
+  createAuthParts,
+  createRelay,
+  createStores,
+  createTaskCore,
+  deliveryObserver,
+  reminderJobHandler,
+  watchBacklog,
+} from './parts.js';
 
 export interface EmbeddedApp extends RunningRole {
   app: FastifyInstance;
@@ -32,17 +41,32 @@ export async function startAll(core: Core, listen = true): Promise<EmbeddedApp> 
   const { uow, tasks, fireReminder, setKick } = createTaskCore(core, stores);
   const bus = createEventBus({ db: database.db, logger, observe: deliveryObserver(core) });
   const onFire = reminderJobHandler(core, fireReminder);
-  const scheduler = createEmbeddedJobScheduler({ db: database.db, logger, onFire: (name, payload, dueAt) => onFire(name, payload as ReminderJobPayload, dueAt) });
+  const scheduler = createEmbeddedJobScheduler({
+    db: database.db,
+    logger,
+    onFire: (name, payload, dueAt) => onFire(name, payload as ReminderJobPayload, dueAt),
+  });
   const relay = createRelay(core, {
     scheduler,
-    publish: (r) => bus.publish(r.topic, { id: r.event_id, type: r.type, data: r.payload, seq: r.seq, ...(r.traceparent ? { traceparent: r.traceparent } : {}) }),
+    publish: (r) =>
+      bus.publish(r.topic, {
+        id: r.event_id,
+        type: r.type,
+        data: r.payload,
+        seq: r.seq,
+        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+      }),
   });
   setKick(() => relay.kick());
 
   // The distributed roles' consumers, in-process.
   const hub = createRealtimeHub({ log: stores.updatesLog, present: presentTask });
   bus.subscribe(auditConsumer(stores.audit));
-  bus.subscribe(recurrenceConsumer((userId, completed, traceparent) => tasks.createNextOccurrence(userId, completed, traceparent ? { traceparent } : {})));
+  bus.subscribe(
+    recurrenceConsumer((userId, completed, traceparent) =>
+      tasks.createNextOccurrence(userId, completed, traceparent ? { traceparent } : {}),
+    ),
+  );
   bus.subscribe(
     notifierConsumer({
       uow,
@@ -57,7 +81,10 @@ export async function startAll(core: Core, listen = true): Promise<EmbeddedApp> 
   bus.subscribe(hub.consumer(() => metrics.wsMessages.inc()));
 
   const publicUrl = config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`;
-  const { auth, authenticate } = createAuthParts(core, { secret: config.BETTER_AUTH_SECRET ?? embeddedAuthSecret(config.KAIROS_DATA_DIR), publicUrl });
+  const { auth, authenticate } = createAuthParts(core, {
+    secret: config.BETTER_AUTH_SECRET ?? embeddedAuthSecret(config.KAIROS_DATA_DIR),
+    publicUrl,
+  });
   const app = await buildServer({
     logger,
     bodyLimit: config.KAIROS_BODY_LIMIT,

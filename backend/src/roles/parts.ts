@@ -95,7 +95,8 @@ export function deliveryObserver(core: Core): DeliveryObserver {
   return (consumer, topic, outcome, seconds, eventTime) => {
     metrics.eventsConsumed.inc({ consumer, topic, outcome });
     metrics.handlerDuration.observe({ consumer, topic }, seconds);
-    if (eventTime && outcome !== 'dead_lettered') metrics.eventLatency.observe({ consumer, topic }, Math.max(0, Date.now() - Date.parse(eventTime)) / 1000);
+    if (eventTime && outcome !== 'dead_lettered')
+      metrics.eventLatency.observe({ consumer, topic }, Math.max(0, Date.now() - Date.parse(eventTime)) / 1000);
   };
 }
 
@@ -113,7 +114,9 @@ export function createAuthParts(core: Core, opts: { secret: string; publicUrl: s
     db: core.database.db,
     secret: opts.secret,
     baseURL: opts.publicUrl,
-    trustedOrigins: config.KAIROS_TRUSTED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    trustedOrigins: config.KAIROS_TRUSTED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     jwtTtl: config.KAIROS_JWT_TTL,
   });
   const verify = createTokenVerifier({ load: async () => (await auth.api.getJwks()) as never });
@@ -121,13 +124,26 @@ export function createAuthParts(core: Core, opts: { secret: string; publicUrl: s
 }
 
 /** The public API's route plugins (role all and role api). */
-export function apiPlugins(core: Core, p: { auth: Auth; authenticate: Authenticate; tasks: TaskService; stores: Stores; publicUrl: string }): Array<[FastifyPluginAsync<never>, unknown]> {
+export function apiPlugins(
+  core: Core,
+  p: { auth: Auth; authenticate: Authenticate; tasks: TaskService; stores: Stores; publicUrl: string },
+): Array<[FastifyPluginAsync<never>, unknown]> {
   const { config, clock } = core;
   return [
     [authRoutes, { auth: p.auth, publicOrigin: new URL(p.publicUrl).origin, rateLimitPerMinute: config.KAIROS_AUTH_RATE_LIMIT }],
     [taskRoutes, { tasks: p.tasks, authenticate: p.authenticate, clock }],
     [compatRoutes, { tasks: p.tasks, authenticate: p.authenticate, clock }],
-    [userDataRoutes, { authenticate: p.authenticate, tasks: p.tasks, audit: p.stores.audit, notifications: p.stores.notifications, preferences: p.stores.preferences, views: p.stores.views }],
+    [
+      userDataRoutes,
+      {
+        authenticate: p.authenticate,
+        tasks: p.tasks,
+        audit: p.stores.audit,
+        notifications: p.stores.notifications,
+        preferences: p.stores.preferences,
+        views: p.stores.views,
+      },
+    ],
   ];
 }
 

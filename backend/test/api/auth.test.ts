@@ -117,11 +117,25 @@ describe('expiry and rate limits', () => {
 describe('cross-site protection', () => {
   it('refuses a cookie-carrying sign-in from a foreign origin, allows API clients without Origin', async () => {
     const user = await t.signUp('csrf');
-    const foreign = await t.app.inject({ method: 'POST', url: '/api/auth/sign-in/email', payload: { email: user.email, password: 'correct-horse-battery' }, headers: { origin: 'https://evil.example', cookie: user.cookie } });
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      payload: { email: user.email, password: 'correct-horse-battery' },
+      headers: { origin: 'https://evil.example', cookie: user.cookie },
+    });
     expect(foreign.statusCode).toBe(403);
-    const apiClient = await t.app.inject({ method: 'POST', url: '/api/auth/sign-in/email', payload: { email: user.email, password: 'correct-horse-battery' } });
+    const apiClient = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      payload: { email: user.email, password: 'correct-horse-battery' },
+    });
     expect(apiClient.statusCode).toBe(200);
-    const trusted = await t.app.inject({ method: 'POST', url: '/api/auth/sign-in/email', payload: { email: user.email, password: 'correct-horse-battery' }, headers: { origin: 'http://localhost:3000', cookie: user.cookie } });
+    const trusted = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      payload: { email: user.email, password: 'correct-horse-battery' },
+      headers: { origin: 'http://localhost:3000', cookie: user.cookie },
+    });
     expect(trusted.statusCode).toBe(200);
   });
 });

@@ -13,8 +13,23 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const KEYS = [
-  'id', 'user_id', 'title', 'description', 'completed', 'completed_at', 'priority', 'tags', 'due_at', 'time_zone',
-  'reminders', 'recurrence', 'series_id', 'occurrence', 'created_at', 'updated_at', 'version',
+  'id',
+  'user_id',
+  'title',
+  'description',
+  'completed',
+  'completed_at',
+  'priority',
+  'tags',
+  'due_at',
+  'time_zone',
+  'reminders',
+  'recurrence',
+  'series_id',
+  'occurrence',
+  'created_at',
+  'updated_at',
+  'version',
 ];
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -60,7 +75,15 @@ describe('task JSON rendered by the database', () => {
 
   it('renders a plain task with nulls and empty collections', async () => {
     const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'plain' } })).json();
-    expect(task).toMatchObject({ completed_at: null, due_at: null, recurrence: null, series_id: null, tags: [], reminders: [], priority: 'none' });
+    expect(task).toMatchObject({
+      completed_at: null,
+      due_at: null,
+      recurrence: null,
+      series_id: null,
+      tags: [],
+      reminders: [],
+      priority: 'none',
+    });
     const listed = (await t.as(u, { method: 'GET', url: '/api/v1/tasks?no_due=true' })).json();
     expect(listed.items.find((i: { id: number }) => i.id === task.id)).toEqual(task);
   });

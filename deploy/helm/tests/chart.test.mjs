@@ -21,7 +21,9 @@ function render(valueFiles = [], set = []) {
   for (const f of valueFiles) args.push('-f', f);
   for (const s of set) args.push('--set', s);
   const out = execFileSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
-  return parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
+  return parseAllDocuments(out)
+    .map((d) => d.toJS())
+    .filter(Boolean);
 }
 function renderFails(set) {
   try {
@@ -35,7 +37,10 @@ function renderFails(set) {
 const variants = {
   default: [],
   ...Object.fromEntries(
-    fs.readdirSync(chart).filter((f) => /^values-.+\.yaml$/.test(f)).map((f) => [f.replace(/^values-|\.yaml$/g, ''), [path.join(chart, f)]]),
+    fs
+      .readdirSync(chart)
+      .filter((f) => /^values-.+\.yaml$/.test(f))
+      .map((f) => [f.replace(/^values-|\.yaml$/g, ''), [path.join(chart, f)]]),
   ),
   external: [path.join(here, 'values-external.yaml')],
 };
@@ -65,14 +70,18 @@ for (const [variant, docs] of Object.entries(rendered)) {
           for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.ok(c[p], `${cw}: ${p}`);
           assert.notDeepEqual(c.livenessProbe, c.readinessProbe, `${cw}: liveness and readiness must differ`);
         }
-        for (const k of ['requests', 'limits']) for (const r of ['cpu', 'memory', 'ephemeral-storage']) assert.ok(c.resources?.[k]?.[r], `${cw}: resources.${k}.${r}`);
+        for (const k of ['requests', 'limits'])
+          for (const r of ['cpu', 'memory', 'ephemeral-storage']) assert.ok(c.resources?.[k]?.[r], `${cw}: resources.${k}.${r}`);
         const sc = c.securityContext ?? {};
         assert.equal(sc.runAsNonRoot, true, `${cw}: runAsNonRoot`);
         assert.ok(sc.runAsUser >= 10000, `${cw}: runAsUser >= 10000`);
         assert.equal(sc.readOnlyRootFilesystem, true, `${cw}: readOnlyRootFilesystem`);
         assert.equal(sc.allowPrivilegeEscalation, false, `${cw}: allowPrivilegeEscalation`);
         assert.deepEqual(sc.capabilities?.drop, ['ALL'], `${cw}: drop ALL`);
-        assert.ok((c.volumeMounts ?? []).some((m) => m.mountPath === '/tmp'), `${cw}: writable /tmp`);
+        assert.ok(
+          (c.volumeMounts ?? []).some((m) => m.mountPath === '/tmp'),
+          `${cw}: writable /tmp`,
+        );
       }
       if (w.kind === 'Deployment') {
         assert.equal(w.spec.strategy.rollingUpdate.maxUnavailable, 0, `${where}: maxUnavailable 0`);
@@ -88,7 +97,8 @@ for (const [variant, docs] of Object.entries(rendered)) {
         assert.equal(ann['dapr.io/config'], 'kairos-config');
         assert.equal(ann['dapr.io/enable-metrics'], 'true');
         assert.equal(ann['dapr.io/metrics-port'], '9090');
-        for (const k of ['log-level', 'sidecar-cpu-request', 'sidecar-memory-request', 'sidecar-cpu-limit', 'sidecar-memory-limit']) assert.ok(ann[`dapr.io/${k}`], `${where}: dapr.io/${k}`);
+        for (const k of ['log-level', 'sidecar-cpu-request', 'sidecar-memory-request', 'sidecar-cpu-limit', 'sidecar-memory-limit'])
+          assert.ok(ann[`dapr.io/${k}`], `${where}: dapr.io/${k}`);
         assert.deepEqual(pod.containers[0].args, ['--role', component]);
       } else {
         assert.equal(pod.automountServiceAccountToken, false, `${where}: no service-account token`);
@@ -121,7 +131,11 @@ for (const [variant, docs] of Object.entries(rendered)) {
       assert.ok(dep, `${so.metadata.name}: target exists`);
       const appId = appIdOf(dep);
       const consumed = subs.filter((s) => s.scopes.includes(appId));
-      assert.deepEqual(so.spec.triggers.map((t) => t.metadata.topic).sort(), consumed.map((s) => s.spec.topic).sort(), `${appId}: one trigger per consumed topic`);
+      assert.deepEqual(
+        so.spec.triggers.map((t) => t.metadata.topic).sort(),
+        consumed.map((s) => s.spec.topic).sort(),
+        `${appId}: one trigger per consumed topic`,
+      );
       for (const t of so.spec.triggers) {
         assert.equal(t.type, 'kafka');
         const sub = consumed.find((s) => s.spec.topic === t.metadata.topic);
@@ -144,10 +158,16 @@ for (const [variant, docs] of Object.entries(rendered)) {
     for (const s of subs) {
       assert.equal(s.spec.deadLetterTopic, `${s.spec.topic}.dlq`);
       if (topics.length) {
-        for (const name of [s.spec.topic, s.spec.deadLetterTopic]) assert.ok(topics.some((k) => k.spec.topicName === name), `KafkaTopic ${name}`);
+        for (const name of [s.spec.topic, s.spec.deadLetterTopic])
+          assert.ok(
+            topics.some((k) => k.spec.topicName === name),
+            `KafkaTopic ${name}`,
+          );
       }
     }
-    const hpas = ofKind(docs, 'HorizontalPodAutoscaler').map((h) => h.metadata.name).sort();
+    const hpas = ofKind(docs, 'HorizontalPodAutoscaler')
+      .map((h) => h.metadata.name)
+      .sort();
     assert.deepEqual(hpas, ['kairos-api', 'kairos-realtime', 'kairos-web']);
     for (const h of ofKind(docs, 'HorizontalPodAutoscaler')) assert.equal(h.spec.metrics[0].resource.name, 'cpu');
   });
@@ -200,19 +220,35 @@ function flows(docs) {
   for (const np of ofKind(docs, 'NetworkPolicy')) {
     const self = np.spec.podSelector.matchLabels?.['app.kubernetes.io/component'];
     if (!self) continue;
-    for (const r of np.spec.ingress ?? []) for (const p of r.from ?? []) for (const port of r.ports ?? []) out.push(`${peerName(p)} -> ${self}:${port.port}/${port.protocol}`);
-    for (const r of np.spec.egress ?? []) for (const p of r.to ?? []) for (const port of r.ports ?? []) out.push(`${self} -> ${peerName(p)}:${port.port}/${port.protocol}`);
+    for (const r of np.spec.ingress ?? [])
+      for (const p of r.from ?? []) for (const port of r.ports ?? []) out.push(`${peerName(p)} -> ${self}:${port.port}/${port.protocol}`);
+    for (const r of np.spec.egress ?? [])
+      for (const p of r.to ?? []) for (const port of r.ports ?? []) out.push(`${self} -> ${peerName(p)}:${port.port}/${port.protocol}`);
   }
   return out;
 }
 function variantValues(variant) {
   const ext = variant === 'external';
   const internalPg = variant === 'minikube';
-  const pg = internalPg ? ['postgresql:5432'] : [`cidr:${{ gke: '10.0.0.0/8', aks: '10.20.0.0/24', oke: '10.0.20.0/24', external: '10.10.0.0/24' }[variant] ?? '0.0.0.0/0'}:5432`];
+  const pg = internalPg
+    ? ['postgresql:5432']
+    : [`cidr:${{ gke: '10.0.0.0/8', aks: '10.20.0.0/24', oke: '10.0.20.0/24', external: '10.10.0.0/24' }[variant] ?? '0.0.0.0/0'}:5432`];
   const kafka = ext ? ['cidr:203.0.113.0/24:9092'] : variant === 'aks' || variant === 'oke' ? ['cidr:0.0.0.0/0:9092'] : ['kafka:9092'];
-  const api = { gke: [['172.16.0.0/28'], [443]], aks: [['0.0.0.0/0'], [443]], oke: [['10.0.0.0/28'], [6443]] }[variant] ?? [['0.0.0.0/0'], [443, 6443]];
+  const api = { gke: [['172.16.0.0/28'], [443]], aks: [['0.0.0.0/0'], [443]], oke: [['10.0.0.0/28'], [6443]] }[variant] ?? [
+    ['0.0.0.0/0'],
+    [443, 6443],
+  ];
   const ingressNs = { gke: 'gateway', aks: 'app-routing-system' }[variant] ?? 'ingress-nginx';
-  return { pg, kafka, api, ingressNs, otel: ext, smtp: ext ? ['cidr:198.51.100.10/32:587'] : [], dnsExtra: variant === 'gke' ? ['169.254.20.10/32'] : [], internalPg };
+  return {
+    pg,
+    kafka,
+    api,
+    ingressNs,
+    otel: ext,
+    smtp: ext ? ['cidr:198.51.100.10/32:587'] : [],
+    dnsExtra: variant === 'gke' ? ['169.254.20.10/32'] : [],
+    internalPg,
+  };
 }
 // The flow table: who talks to whom, on which port.
 function expectedFlows(v) {
@@ -246,48 +282,56 @@ function expectedFlows(v) {
 // ---- The chart's Dapr resources against the local stack's deploy/dapr/
 const daprDir = path.join(repo, 'deploy/dapr');
 const localFiles = fs.existsSync(daprDir) ? fs.readdirSync(daprDir, { recursive: true }).filter((f) => /\.ya?ml$/.test(f)) : [];
-test('Dapr resources match deploy/dapr (names, types, versions, scopes, topics, routes)', { skip: localFiles.length ? false : 'deploy/dapr has no YAML files yet' }, () => {
-  const local = localFiles.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(daprDir, f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
-  const chartDocs = rendered.default.filter((d) => d.apiVersion?.startsWith('dapr.io/'));
-  const key = (d) => `${d.kind}/${d.metadata.name}`;
-  assert.deepEqual(chartDocs.map(key).sort(), local.map(key).sort(), 'same Dapr resources');
-  for (const l of local) {
-    const c = chartDocs.find((d) => key(d) === key(l));
-    const k = key(l);
-    assert.equal(c.apiVersion, l.apiVersion, `${k}: apiVersion`);
-    // An unscoped resource applies to every app id: compare the effective scopes.
-    const all = BACKEND.map((r) => `kairos-${r}`);
-    const effective = (s) => [...(s?.length ? s : all)].sort();
-    assert.deepEqual(effective(c.scopes), effective(l.scopes), `${k}: scopes`);
-    if (l.kind === 'Component') {
-      // The secret store is the one deliberate difference: local file on a laptop, Kubernetes Secrets in the cluster.
-      if (l.metadata.name === 'kairos-secrets') assert.equal(c.spec.type, 'secretstores.kubernetes');
-      else assert.equal(c.spec.type, l.spec.type, `${k}: type`);
-      assert.equal(c.spec.version, l.spec.version, `${k}: version`);
-      assert.equal(c.auth?.secretStore, l.auth?.secretStore, `${k}: auth.secretStore`);
-      // Metadata values are environment-specific; fixed behaviour must agree.
-      for (const name of ['consumerGroup', 'initialOffset', 'route', 'direction', 'tablePrefix', 'metadataTableName']) {
-        const lv = l.spec.metadata?.find((m) => m.name === name);
-        const cv = c.spec.metadata?.find((m) => m.name === name);
-        if (!lv) continue;
-        assert.ok(cv, `${k}: metadata ${name} present`);
-        if (name === 'consumerGroup') {
-          // Per-replica groups may use {uuid} locally and {podName} in the cluster; per-app groups must be identical.
-          const perReplica = (x) => /\{(uuid|podName)\}/.test(x);
-          assert.equal(perReplica(cv.value), perReplica(lv.value), `${k}: consumerGroup per replica on both sides`);
-          if (!perReplica(lv.value)) assert.equal(cv.value, lv.value, `${k}: consumerGroup`);
-        } else if (lv.value !== undefined) assert.equal(String(cv.value), String(lv.value), `${k}: ${name}`);
+test(
+  'Dapr resources match deploy/dapr (names, types, versions, scopes, topics, routes)',
+  { skip: localFiles.length ? false : 'deploy/dapr has no YAML files yet' },
+  () => {
+    const local = localFiles.flatMap((f) =>
+      parseAllDocuments(fs.readFileSync(path.join(daprDir, f), 'utf8'))
+        .map((d) => d.toJS())
+        .filter(Boolean),
+    );
+    const chartDocs = rendered.default.filter((d) => d.apiVersion?.startsWith('dapr.io/'));
+    const key = (d) => `${d.kind}/${d.metadata.name}`;
+    assert.deepEqual(chartDocs.map(key).sort(), local.map(key).sort(), 'same Dapr resources');
+    for (const l of local) {
+      const c = chartDocs.find((d) => key(d) === key(l));
+      const k = key(l);
+      assert.equal(c.apiVersion, l.apiVersion, `${k}: apiVersion`);
+      // An unscoped resource applies to every app id: compare the effective scopes.
+      const all = BACKEND.map((r) => `kairos-${r}`);
+      const effective = (s) => [...(s?.length ? s : all)].sort();
+      assert.deepEqual(effective(c.scopes), effective(l.scopes), `${k}: scopes`);
+      if (l.kind === 'Component') {
+        // The secret store is the one deliberate difference: local file on a laptop, Kubernetes Secrets in the cluster.
+        if (l.metadata.name === 'kairos-secrets') assert.equal(c.spec.type, 'secretstores.kubernetes');
+        else assert.equal(c.spec.type, l.spec.type, `${k}: type`);
+        assert.equal(c.spec.version, l.spec.version, `${k}: version`);
+        assert.equal(c.auth?.secretStore, l.auth?.secretStore, `${k}: auth.secretStore`);
+        // Metadata values are environment-specific; fixed behaviour must agree.
+        for (const name of ['consumerGroup', 'initialOffset', 'route', 'direction', 'tablePrefix', 'metadataTableName']) {
+          const lv = l.spec.metadata?.find((m) => m.name === name);
+          const cv = c.spec.metadata?.find((m) => m.name === name);
+          if (!lv) continue;
+          assert.ok(cv, `${k}: metadata ${name} present`);
+          if (name === 'consumerGroup') {
+            // Per-replica groups may use {uuid} locally and {podName} in the cluster; per-app groups must be identical.
+            const perReplica = (x) => /\{(uuid|podName)\}/.test(x);
+            assert.equal(perReplica(cv.value), perReplica(lv.value), `${k}: consumerGroup per replica on both sides`);
+            if (!perReplica(lv.value)) assert.equal(cv.value, lv.value, `${k}: consumerGroup`);
+          } else if (lv.value !== undefined) assert.equal(String(cv.value), String(lv.value), `${k}: ${name}`);
+        }
+      }
+      if (l.kind === 'Subscription') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
+      if (l.kind === 'Resiliency') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
+      if (l.kind === 'Configuration') {
+        const strip = (ac) => ({ ...ac, policies: ac.policies.map(({ namespace, ...p }) => p) });
+        assert.deepEqual(strip(c.spec.accessControl), strip(l.spec.accessControl), `${k}: accessControl`);
+        assert.equal(c.spec.tracing.samplingRate, l.spec.tracing.samplingRate, `${k}: sampling`);
       }
     }
-    if (l.kind === 'Subscription') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
-    if (l.kind === 'Resiliency') assert.deepEqual(c.spec, l.spec, `${k}: spec`);
-    if (l.kind === 'Configuration') {
-      const strip = (ac) => ({ ...ac, policies: ac.policies.map(({ namespace, ...p }) => p) });
-      assert.deepEqual(strip(c.spec.accessControl), strip(l.spec.accessControl), `${k}: accessControl`);
-      assert.equal(c.spec.tracing.samplingRate, l.spec.tracing.samplingRate, `${k}: sampling`);
-    }
-  }
-});
+  },
+);
 
 test('guards: bad values fail the render', () => {
   assert.match(renderFails(['components.notifier.autoscaling.maxReplicas=50']) ?? '', /exceeds the 6 partitions|maxReplicas/);

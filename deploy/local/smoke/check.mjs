@@ -65,7 +65,7 @@ await check('secrets: GET /v1.0/secrets/kairos-secrets/kairos', async () => {
   const r = await call('GET', '/v1.0/secrets/kairos-secrets/kairos');
   expect(r.status === 200, `status ${r.status}: ${r.text}`);
   for (const key of ['database-url', 'kafka-brokers', 'smtp-host', 'smtp-port', 'auth-secret']) {
-    expect(typeof r.json?.[key] === 'string' && r.json[key] !== '' || key === 'smtp-user', `key ${key} missing`);
+    expect((typeof r.json?.[key] === 'string' && r.json[key] !== '') || key === 'smtp-user', `key ${key} missing`);
   }
   return `keys ${Object.keys(r.json).join(', ')}`;
 });
@@ -134,7 +134,9 @@ let jobsApi = '/v1.0/jobs';
 await check('jobs: POST <jobs api>/<name> fires POST /job/<name> no earlier than dueTime', async () => {
   const probe = await call('GET', `${jobsApi}/smoke-probe-${run}`);
   if (probe.status === 404 && /ERR_DIRECT_INVOKE/.test(probe.text)) jobsApi = '/v1.0-alpha1/jobs';
-  console.log(`     jobs API: ${jobsApi} (GET of an unknown job on it -> ${probe.status === 404 && jobsApi === '/v1.0/jobs' ? probe.status : (await call('GET', `${jobsApi}/smoke-probe-${run}`)).status})`);
+  console.log(
+    `     jobs API: ${jobsApi} (GET of an unknown job on it -> ${probe.status === 404 && jobsApi === '/v1.0/jobs' ? probe.status : (await call('GET', `${jobsApi}/smoke-probe-${run}`)).status})`,
+  );
   const name = `smoke-${run}`;
   const dueAt = Date.now() + 3_000;
   const dueTime = new Date(dueAt).toISOString();
@@ -154,9 +156,7 @@ await check('jobs: POST <jobs api>/<name> fires POST /job/<name> no earlier than
   r = await call('GET', `${jobsApi}/${gone}`);
   console.log(`     GET of a deleted job -> ${r.status} ${r.text}`);
 
-  const job = await waitFor(`the callback POST /job/${name}`, 20_000, async () =>
-    (await received()).jobs.find((j) => j.name === name),
-  );
+  const job = await waitFor(`the callback POST /job/${name}`, 20_000, async () => (await received()).jobs.find((j) => j.name === name));
   expect(job.at >= dueAt, `fired ${dueAt - job.at} ms before its dueTime`);
   expect(isDeepStrictEqual(job.body, data), `callback body ${JSON.stringify(job.body)}, expected ${JSON.stringify(data)}`);
   console.log(`     callback headers ${JSON.stringify(job.headers)} body ${JSON.stringify(job.body)}`);
@@ -183,9 +183,7 @@ await check('jobs: overwrite:true moves a job; without it a second schedule is r
   const dueAt = Date.now() + 2_000;
   r = await call('POST', `${jobsApi}/${name}`, { dueTime: new Date(dueAt).toISOString(), data: { v: 3 }, overwrite: true });
   expect(r.status === 204, `overwrite: status ${r.status}: ${r.text}`);
-  const job = await waitFor(`the moved job ${name}`, 15_000, async () =>
-    (await received()).jobs.find((j) => j.name === name),
-  );
+  const job = await waitFor(`the moved job ${name}`, 15_000, async () => (await received()).jobs.find((j) => j.name === name));
   expect(job.at >= dueAt, `fired ${dueAt - job.at} ms early`);
   expect(isDeepStrictEqual(job.body, { v: 3 }), `body ${JSON.stringify(job.body)}`);
   r = await call('DELETE', `${jobsApi}/never-scheduled-${run}`);

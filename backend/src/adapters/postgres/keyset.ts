@@ -36,7 +36,8 @@ export function after(keys: SortKey[], values: unknown[], param: (value: unknown
     const k = keys[i]!;
     const v = placeholders[i];
     let step: string | null;
-    if (v === null) step = k.nullsLast ? null : 'false'; // nothing sorts after NULL
+    if (v === null)
+      step = k.nullsLast ? null : 'false'; // nothing sorts after NULL
     else {
       step = `${k.expr} ${k.dir === 'asc' ? '>' : '<'} ${v}`;
       if (k.nullsLast) step = `(${step} or ${k.expr} is null)`;

@@ -49,7 +49,11 @@ function sortKeys(query: ListQuery, tsQuery: string | null): SortKey[] {
     case 'due':
       return [due, id];
     case 'priority':
-      return [{ expr: 'priority', dir, cast: 'smallint' }, { ...due, dir: 'asc' }, { ...id, dir: 'asc' }];
+      return [
+        { expr: 'priority', dir, cast: 'smallint' },
+        { ...due, dir: 'asc' },
+        { ...id, dir: 'asc' },
+      ];
     case 'title':
       return [{ expr: 'lower(title)', dir, cast: 'text' }, id];
     case 'created':
@@ -192,7 +196,8 @@ export function createTaskRepository(db: Db): TaskRepository {
         assign('recurrence_summary', recurrenceSummary(patch.recurrence));
       }
       if (patch.completed !== undefined) assign('completed', patch.completed);
-      if (patch.completed_at !== undefined) assign('completed_at', patch.completed_at ? isoParam(patch.completed_at) : null, '::timestamptz');
+      if (patch.completed_at !== undefined)
+        assign('completed_at', patch.completed_at ? isoParam(patch.completed_at) : null, '::timestamptz');
       if ('series_id' in patch) assign('series_id', (patch as { series_id: string | null }).series_id, '::uuid');
       const versionCheck = expectedVersion === undefined ? '' : ` and version = ${p.add(expectedVersion)}`;
       const rows = await sql.query<JsonRow>(
@@ -207,7 +212,10 @@ export function createTaskRepository(db: Db): TaskRepository {
     async delete(userId, id, expectedVersion) {
       const versionCheck = expectedVersion === undefined ? '' : ' and version = $3';
       const params = expectedVersion === undefined ? [userId, id] : [userId, id, expectedVersion];
-      const rows = await sql.query<JsonRow>(`delete from tasks where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`, params);
+      const rows = await sql.query<JsonRow>(
+        `delete from tasks where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`,
+        params,
+      );
       const row = parse(rows[0]);
       if (row) return row;
       return (await get(userId, id)) ? 'version_mismatch' : 'not_found';

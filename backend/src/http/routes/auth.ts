@@ -32,7 +32,9 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     // Better Auth's origin check guards cookie-carrying browser requests against CSRF. A request
     // with neither Origin nor Cookie (curl, an API client) cannot be a CSRF attack: treat it as same-origin.
     if (!headers.has('origin') && !headers.has('cookie')) headers.set('origin', opts.publicOrigin);
-    const response = await opts.auth.handler(new Request(url, { method: req.method, headers, ...(hasBody ? { body: JSON.stringify(req.body) } : {}) }));
+    const response = await opts.auth.handler(
+      new Request(url, { method: req.method, headers, ...(hasBody ? { body: JSON.stringify(req.body) } : {}) }),
+    );
     reply.status(response.status);
     for (const [key, value] of response.headers) if (key !== 'set-cookie' && key !== 'content-length') reply.header(key, value);
     const cookies = response.headers.getSetCookie();
