@@ -62,7 +62,22 @@ run('web', process.execPath, ['web/server.mjs'], {
   KAIROS_API_URL: `http://127.0.0.1:${API_PORT}`,
   NODE_ENV: 'production',
 });
-setTimeout(
-  () => console.log(`\n  Kairos is running: http://localhost:${WEB_PORT}   (API docs: http://localhost:${WEB_PORT}/docs)\n`),
-  1500,
-).unref();
+
+// Announce the address only once both halves answer (the first start creates the database).
+async function answers(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+for (const started = Date.now(); !stopping; await new Promise((r) => setTimeout(r, 250))) {
+  if ((await answers(`http://127.0.0.1:${API_PORT}/readyz`)) && (await answers(`http://127.0.0.1:${WEB_PORT}/sign-in`))) {
+    console.log(`\n  Kairos is running: http://localhost:${WEB_PORT}   (API docs: http://localhost:${WEB_PORT}/docs)\n`);
+    break;
+  }
+  if (Date.now() - started > 120_000) {
+    console.error('kairos: not ready after 120 s; see the messages above');
+    break;
+  }
+}
