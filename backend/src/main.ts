@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openDatabase } from './adapters/postgres/db.js';
+import type { DaprSidecar } from './adapters/dapr/sidecar.js';
 import { ConfigError, loadConfig, parseRole } from './config.js';
 import { createCore, type RunningRole } from './roles/core.js';
 
@@ -26,6 +27,15 @@ async function main(): Promise<void> {
   const command = positionals[0] ?? 'run';
   if (command !== 'run' && command !== 'migrate') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
   const role = parseRole(values.role ?? process.env.KAIROS_ROLE);
+  // Distributed roles read their secrets (database URL, auth secret) through the Dapr sidecar.
+  let sidecar: DaprSidecar | undefined;
+  if (command === 'run' && role !== 'all') {
+    const { sidecarFor } = await import('./roles/distributed.js');
+    const { loadSecretsIntoEnv } = await import('./adapters/dapr/secrets.js');
+    sidecar = sidecarFor(process.env);
+    await sidecar.waitUntilReady(60_000);
+    await loadSecretsIntoEnv(sidecar, process.env);
+  }
   const config = loadConfig(process.env, command === 'migrate' ? 'all' : role);
 
   if (command === 'migrate') {
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
     running = await startAll(core);
   } else {
     const { startDistributedRole } = await import('./roles/distributed.js');
-    running = await startDistributedRole(core);
+    running = await startDistributedRole(core, sidecar!);
   }
   core.logger.info(
     { url: running.url, database: core.database.kind, data_dir: core.database.kind === 'pglite' ? config.KAIROS_DATA_DIR : undefined },

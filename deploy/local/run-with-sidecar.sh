@@ -114,14 +114,6 @@ cmd_start() {
   write_secrets
   render_config
 
-  log "$name: starting app ($*) on 127.0.0.1:$app_port"
-  PORT="$app_port" APP_ID="$app_id" DAPR_HTTP_PORT="$http_port" DAPR_GRPC_PORT="$grpc_port" \
-    DAPR_HOST=127.0.0.1 KAIROS_EVENTS=dapr \
-    DATABASE_URL="${DATABASE_URL:-$(local_database_url)}" \
-    start_proc "$name" "$@"
-  wait_proc "$name" "${KAIROS_APP_START_TIMEOUT:-60}" "$name GET $health" http_ok "http://127.0.0.1:$app_port$health" ||
-    fail_with_log "$name" "$name did not answer GET $health on port $app_port"
-
   local mtls=()
   if [[ $(cat "$DAPR_STATE_DIR/mtls") == on ]]; then
     mtls=(--enable-mtls --sentry-address "127.0.0.1:$SENTRY_PORT"
@@ -150,6 +142,17 @@ cmd_start() {
       --log-level "${DAPR_LOG_LEVEL:-info}" \
       "${mtls[@]}"
   )
+  # The sidecar starts first, as in a Kubernetes pod: the app reads its secrets
+  # through it (GET /v1.0/healthz/outbound answers once components are loaded, before
+  # the app listens); the sidecar's own /v1.0/healthz then waits for the app.
+  log "$name: starting app ($*) on 127.0.0.1:$app_port"
+  PORT="$app_port" APP_ID="$app_id" DAPR_HTTP_PORT="$http_port" DAPR_GRPC_PORT="$grpc_port" \
+    DAPR_HOST=127.0.0.1 KAIROS_EVENTS=dapr \
+    DATABASE_URL="${DATABASE_URL:-$(local_database_url)}" \
+    start_proc "$name" "$@"
+  wait_proc "$name" "${KAIROS_APP_START_TIMEOUT:-60}" "$name GET $health" http_ok "http://127.0.0.1:$app_port$health" ||
+    fail_with_log "$name" "$name did not answer GET $health on port $app_port"
+
   wait_proc "$name-daprd" "${KAIROS_SIDECAR_START_TIMEOUT:-60}" "$name-daprd /v1.0/healthz" \
     http_ok "http://127.0.0.1:$http_port/v1.0/healthz" ||
     fail_with_log "$name-daprd" "daprd for $app_id did not become healthy on port $http_port"

@@ -127,7 +127,7 @@ describe('transactional outbox', () => {
     await t.as(u, { method: 'POST', url: `/api/v1/tasks/${task.id}/complete` });
     await t.as(u, { method: 'DELETE', url: `/api/v1/tasks/${task.id}` });
     const entries = await eventually(async () => {
-      const rows = await db().select().from(auditLog).where(eq(auditLog.taskId, task.id));
+      const rows = await db().select().from(auditLog).where(eq(auditLog.taskId, task.id)).orderBy(auditLog.at, auditLog.id);
       return rows.length === 4 ? rows : null;
     });
     expect(entries.map((e) => e.eventType)).toEqual(['created', 'updated', 'completed', 'deleted']);

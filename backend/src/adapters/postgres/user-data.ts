@@ -39,7 +39,8 @@ export function createAuditStore(db: Db): AuditStore {
         .select()
         .from(auditLog)
         .where(and(eq(auditLog.userId, userId), eq(auditLog.taskId, taskId)))
-        .orderBy(desc(auditLog.id))
+        // Event time, not arrival order: with several relays (api replicas) events may arrive out of order.
+        .orderBy(desc(auditLog.at), desc(auditLog.id))
         .limit(limit);
       return rows.map((r) => ({ id: r.id, event_id: r.eventId, event_type: r.eventType, at: r.at.toISOString(), task_data: r.taskData }));
     },

@@ -1,0 +1,10 @@
+/** Names shared with deploy/dapr/ and the Helm chart: components, app ids, routes. */
+export const PUBSUB = 'kairos-pubsub';
+export const STATE_STORE = 'kairos-state';
+export const SECRET_STORE = 'kairos-secrets';
+export const SECRET_NAME = 'kairos';
+export const EMAIL_BINDING = 'email';
+export const API_APP_ID = 'kairos-api';
+/** Dapr 1.17 serves the Jobs API under the alpha prefix; 1.18 adds /v1.0/jobs. */
+export const JOBS_API = process.env.DAPR_JOBS_API ?? '/v1.0-alpha1/jobs';
+export const NEXT_OCCURRENCE_METHOD = 'internal/tasks/next-occurrence';

@@ -1,0 +1,124 @@
+/**
+ * What the Dapr sidecar calls on an app:
+ * - POST /events/<topic>  — a subscription delivery (a CloudEvent). 200 SUCCESS when
+ *   handled; an event that breaks its contract answers DROP, which sends it to the
+ *   topic's dead-letter topic; any other failure answers 500 so Dapr retries (per the
+ *   resiliency policy) and dead-letters it when the retries run out.
+ * - POST /job/<name>      — a Dapr Jobs callback (reminders).
+ * - POST /internal/tasks/next-occurrence — service invocation from the recurrence role.
+ * - OPTIONS|POST /overdue-sweep — the cron input binding.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { parseEvent, PoisonEventError, type Consumer } from '../../app/consumer.js';
+import type { TaskService } from '../../app/tasks.js';
+import type { DeliveryObserver } from '../../adapters/embedded/event-bus.js';
+import type { ReminderJobPayload, Topic } from '../../domain/events.js';
+import type { Task } from '../../domain/types.js';
+
+interface CloudEvent {
+  id?: string;
+  data?: unknown;
+  traceparent?: string;
+  kairosseq?: string;
+}
+
+function acceptCloudEvents(app: FastifyInstance) {
+  app.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}
+
+export async function subscriptionRoutes(app: FastifyInstance, opts: { consumers: Consumer[]; observe: DeliveryObserver; logger: Logger }) {
+  acceptCloudEvents(app);
+  for (const consumer of opts.consumers) {
+    app.post(`/events/${consumer.topic}`, { schema: { hide: true } }, async (req, reply) => {
+      const ce = (req.body ?? {}) as CloudEvent;
+      const started = performance.now();
+      const eventTime = (ce.data as { timestamp?: string } | undefined)?.timestamp;
+      try {
+        const data = parseEvent(consumer.topic as Topic, ce.data);
+        const seq = ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? Number(ce.kairosseq) : undefined;
+        await consumer.handle({
+          data,
+          ...(seq !== undefined ? { seq } : {}),
+          ...(ce.traceparent ? { traceparent: ce.traceparent } : {}),
+        } as never);
+        opts.observe(consumer.name, consumer.topic, 'ok', (performance.now() - started) / 1000, eventTime);
+        return { status: 'SUCCESS' };
+      } catch (err) {
+        if (err instanceof PoisonEventError) {
+          opts.logger.error(
+            { consumer: consumer.name, topic: consumer.topic, event_id: ce.id, reason: err.message },
+            'event dead-lettered',
+          );
+          opts.observe(consumer.name, consumer.topic, 'dead_lettered', (performance.now() - started) / 1000, eventTime);
+          return { status: 'DROP' };
+        }
+        opts.logger.warn({ err, consumer: consumer.name, event_id: ce.id }, 'event handling failed; Dapr will retry');
+        opts.observe(consumer.name, consumer.topic, 'retried', (performance.now() - started) / 1000, eventTime);
+        return reply.status(500).send({ status: 'RETRY' });
+      }
+    });
+  }
+}
+
+const jobPayload = z.object({ user_id: z.string().min(1), task_id: z.number().int(), remind_at: z.iso.datetime({ offset: true }) });
+
+export async function jobRoutes(
+  app: FastifyInstance,
+  opts: { onReminder: (name: string, payload: ReminderJobPayload, dueAt: Date) => Promise<void>; logger: Logger },
+) {
+  app.post('/job/:name', { schema: { hide: true } }, async (req, reply) => {
+    const { name } = req.params as { name: string };
+    const payload = jobPayload.safeParse(req.body);
+    if (!payload.success) {
+      // Not retriable: acknowledge so the scheduler does not retry a job it cannot ever run.
+      opts.logger.error({ job: name, issues: payload.error.issues }, 'reminder job with an invalid payload dropped');
+      return reply.status(200).send({ status: 'DROPPED' });
+    }
+    await opts.onReminder(name, payload.data, new Date(payload.data.remind_at));
+    return { status: 'OK' };
+  });
+}
+
+const nextOccurrenceBody = z.object({
+  user_id: z.string().min(1),
+  task: z.looseObject({
+    id: z.number().int(),
+    series_id: z.string().nullable(),
+    occurrence: z.number().int(),
+    due_at: z.string().nullable(),
+  }),
+  traceparent: z.string().optional(),
+});
+
+/** Only the recurrence role may call this (Dapr access control; the caller id is checked here too). */
+export async function internalRoutes(app: FastifyInstance, opts: { tasks: TaskService; allowedCaller: string }) {
+  app.post('/internal/tasks/next-occurrence', { schema: { hide: true } }, async (req, reply) => {
+    const caller = req.headers['dapr-caller-app-id'];
+    if (caller !== opts.allowedCaller) return reply.status(403).send({ title: 'Forbidden', detail: 'internal endpoint' });
+    const body = nextOccurrenceBody.safeParse(req.body);
+    if (!body.success) return reply.status(400).send({ title: 'Invalid request', detail: body.error.message });
+    const next = await opts.tasks.createNextOccurrence(
+      body.data.user_id,
+      body.data.task as unknown as Task,
+      body.data.traceparent ? { traceparent: body.data.traceparent } : {},
+    );
+    return { task: next };
+  });
+}
+
+export async function cronRoutes(app: FastifyInstance, opts: { sweep: () => Promise<void> }) {
+  // daprd probes an input binding's route with OPTIONS before enabling it.
+  app.options('/overdue-sweep', { schema: { hide: true } }, async () => ({}));
+  app.post('/overdue-sweep', { schema: { hide: true } }, async () => {
+    await opts.sweep();
+    return { status: 'OK' };
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Role `api` (distributed): the REST API and auth; the outbox relay publishes through
+ * Dapr pub/sub to Kafka and (re)schedules reminders on the Dapr Jobs API; job callbacks,
+ * the recurrence role's service invocations and the cron binding arrive from its sidecar.
+ */
+import { createDaprJobScheduler } from '../adapters/dapr/jobs.js';
+import { createDaprPublisher } from '../adapters/dapr/publisher.js';
+import type { DaprSidecar } from '../adapters/dapr/sidecar.js';
+import { createHousekeeping } from '../adapters/postgres/housekeeping.js';
+import { ConfigError } from '../config.js';
+import { cronRoutes, internalRoutes, jobRoutes } from '../http/routes/dapr.js';
+import { buildServer } from '../http/server.js';
+import type { Core, RunningRole } from './core.js';
+import { apiPlugins, createAuthParts, createRelay, createStores, createTaskCore, reminderJobHandler, watchBacklog } from './parts.js';
+
+export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRole> {
+  const { config, logger, database } = core;
+  if (!config.BETTER_AUTH_SECRET) {
+    throw new ConfigError(
+      'role api needs BETTER_AUTH_SECRET (or the secret `better-auth-secret` in the Dapr secret store): every api replica must sign with the same key',
+    );
+  }
+  let draining = false;
+  const stores = createStores(core);
+  const { tasks, fireReminder, setKick } = createTaskCore(core, stores);
+  const publish = createDaprPublisher(dapr, config.APP_ID ?? 'kairos-api');
+  const relay = createRelay(core, {
+    scheduler: createDaprJobScheduler(dapr),
+    publish: (r) =>
+      publish(r.topic, {
+        id: r.event_id,
+        type: r.type,
+        data: r.payload,
+        seq: r.seq,
+        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+      }),
+  });
+  setKick(() => relay.kick());
+
+  const publicUrl = config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`;
+  const { auth, authenticate } = createAuthParts(core, { secret: config.BETTER_AUTH_SECRET, publicUrl });
+  const app = await buildServer({
+    logger,
+    bodyLimit: config.KAIROS_BODY_LIMIT,
+    registry: core.registry,
+    openapi: true,
+    isDraining: () => draining,
+    readiness: { database: () => database.ping(), dapr: () => dapr.waitUntilReady(1500) },
+    plugins: [
+      ...apiPlugins(core, { auth, authenticate, tasks, stores, publicUrl }),
+      [jobRoutes, { onReminder: reminderJobHandler(core, fireReminder), logger }],
+      [internalRoutes, { tasks, allowedCaller: 'kairos-recurrence' }],
+      [cronRoutes, { sweep: createHousekeeping(database.db) }],
+    ],
+  });
+  const stopBacklog = watchBacklog(core, relay);
+  relay.start();
+  const url = await app.listen({ port: config.port, host: config.HOST });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        draining = true;
+        stopBacklog();
+        await app.close();
+        await relay.stop(config.KAIROS_SHUTDOWN_TIMEOUT_MS);
+        await database.close();
+      })()),
+  };
+}

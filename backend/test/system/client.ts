@@ -1,0 +1,71 @@
+/** Talks to the running stack the way a user's client does: HTTP to the api, WebSocket to realtime. */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+
+export const API = process.env.KAIROS_API ?? 'http://127.0.0.1:4000';
+export const REALTIME = process.env.KAIROS_REALTIME ?? 'ws://127.0.0.1:4004';
+export const API_SIDECAR = process.env.KAIROS_API_SIDECAR ?? 'http://127.0.0.1:3500';
+
+export interface User {
+  id: string;
+  email: string;
+  token: string;
+  // Responses are whatever the API documents; tests assert on their shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+}
+
+export async function signUp(name = 'sys'): Promise<User> {
+  const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
+  const res = await fetch(`${API}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'system-test-password', name }),
+  });
+  if (!res.ok) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const id = ((await res.json()) as { user: { id: string } }).user.id;
+  const token = ((await (await fetch(`${API}/api/auth/token`, { headers: { cookie } })).json()) as { token: string }).token;
+  return {
+    id,
+    email,
+    token,
+    async call(method, path, body) {
+      const r = await fetch(`${API}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.text();
+      return { status: r.status, json: text ? JSON.parse(text) : undefined };
+    },
+  };
+}
+
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Msg {
+  type: string;
+  id?: string;
+  task?: { id: number; title: string };
+  notification?: { task_id: number };
+}
+
+export function connect(user: User, after?: string) {
+  const ws = new WebSocket(`${REALTIME}/ws?token=${user.token}${after ? `&after=${after}` : ''}`);
+  const messages: Msg[] = [];
+  ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+  const opened = eventually(async () => messages.some((m) => m.type === 'hello'), 10_000, 'WebSocket hello');
+  return { ws, messages, opened };
+}
