@@ -108,7 +108,10 @@ proc_pid() {
   [[ -f $f ]] || return 1
   local pid
   pid="$(cat "$f")"
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed process that nobody has reaped yet (a zombie) still answers kill -0: it is dead.
+  [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1
+  echo "$pid"
 }
 
 # start_proc NAME CMD... : starts CMD detached with its log and pid file.

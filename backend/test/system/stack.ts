@@ -6,10 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stackDir: string;
+  }
+}
 
 const root = resolve(import.meta.dirname, '../../..');
 
-export default function setup() {
+export default function setup(project: TestProject) {
   const stackDir = process.env.KAIROS_STACK_DIR ?? mkdtempSync(join(tmpdir(), 'kairos-system-'));
   const env = { ...process.env, KAIROS_STACK_DIR: stackDir };
   const run = (cmd: string) => execFileSync('bash', ['deploy/local/stack.sh', cmd], { cwd: root, env, stdio: 'inherit', timeout: 600_000 });
@@ -23,6 +30,6 @@ export default function setup() {
     }
     throw new Error(`the distributed stack did not start (logs in ${stackDir}/logs): ${(err as Error).message}`);
   }
-  process.env.KAIROS_STACK_DIR = stackDir;
+  project.provide('stackDir', stackDir);
   return () => run('down');
 }
