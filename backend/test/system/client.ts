@@ -28,7 +28,9 @@ export async function signUp(name = 'sys'): Promise<User> {
     .map((c) => c.split(';')[0])
     .join('; ');
   const id = ((await res.json()) as { user: { id: string } }).user.id;
-  const token = ((await (await fetch(`${API}/api/auth/token`, { headers: { cookie } })).json()) as { token: string }).token;
+  const tokenRes = await fetch(`${API}/api/auth/token`, { headers: { cookie } });
+  if (!tokenRes.ok) throw new Error(`GET /api/auth/token: ${tokenRes.status} ${await tokenRes.text()}`);
+  const token = ((await tokenRes.json()) as { token: string }).token;
   return {
     id,
     email,
