@@ -82,10 +82,18 @@ export interface UnitOfWork {
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
-/** Publishes an event to a topic (in-process bus or Dapr pub/sub → Kafka). */
-export interface EventPublisher {
-  publish(topic: string, event: { id: string; type: string; data: unknown; traceparent?: string }): Promise<void>;
+/** An event as the relay hands it to a publisher. */
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  /** Outbox sequence number: ordered; the realtime role uses it as the WebSocket event id. */
+  seq?: number;
+  traceparent?: string;
 }
+
+/** Publishes an event to a topic (in-process bus or Dapr pub/sub → Kafka). */
+export type EventPublisher = (topic: string, event: PublishedEvent) => Promise<void>;
 
 /** Schedules a one-shot job at an exact instant (in-process timer persisted in the DB, or Dapr Jobs). */
 export interface JobScheduler {

@@ -16,8 +16,7 @@ import { embeddedAuthSecret } from '../auth/secret.js';
 import type { ReminderJobPayload } from '../domain/events.js';
 import { presentTask } from '../http/present.js';
 import { websocketRoutes } from '../http/routes/websocket.js';
-import { buildServer } from '../http/server.js';
-import type { Core, RunningRole } from './core.js';
+import { serveRole, type Core, type RunningRole } from './core.js';
 import {
   apiPlugins,
   createAuthParts,
@@ -35,7 +34,6 @@ export interface EmbeddedApp extends RunningRole {
 
 export async function startAll(core: Core, listen = true): Promise<EmbeddedApp> {
   const { config, logger, metrics, database, clock } = core;
-  let draining = false;
 
   const stores = createStores(core);
   const { uow, tasks, fireReminder, setKick } = createTaskCore(core, stores);
@@ -85,36 +83,20 @@ export async function startAll(core: Core, listen = true): Promise<EmbeddedApp> 
     secret: config.BETTER_AUTH_SECRET ?? embeddedAuthSecret(config.KAIROS_DATA_DIR),
     publicUrl,
   });
-  const app = await buildServer({
-    logger,
-    bodyLimit: config.KAIROS_BODY_LIMIT,
-    registry: core.registry,
+  const stopBacklog = watchBacklog(core, relay);
+  return serveRole(core, {
     openapi: true,
-    isDraining: () => draining,
+    bodyLimit: config.KAIROS_BODY_LIMIT,
     readiness: { database: () => database.ping() },
     plugins: [
       ...apiPlugins(core, { auth, authenticate, tasks, stores, publicUrl }),
       [websocketRoutes, { hub, authenticate, onConnections: (n: number) => metrics.wsConnections.set(n) }],
     ],
+    listen,
+    async start() {
+      relay.start();
+      await scheduler.start();
+    },
+    teardown: [stopBacklog, () => scheduler.stop(), () => relay.stop(config.KAIROS_SHUTDOWN_TIMEOUT_MS)],
   });
-  const stopBacklog = watchBacklog(core, relay);
-
-  relay.start();
-  await scheduler.start();
-  const url = listen ? await app.listen({ port: config.port, host: config.HOST }) : publicUrl;
-
-  let stopping: Promise<void> | undefined;
-  return {
-    app,
-    url,
-    stop: () =>
-      (stopping ??= (async () => {
-        draining = true;
-        stopBacklog();
-        await app.close();
-        scheduler.stop();
-        await relay.stop(config.KAIROS_SHUTDOWN_TIMEOUT_MS);
-        await database.close();
-      })()),
-  };
 }

@@ -9,8 +9,7 @@ import type { DaprSidecar } from '../adapters/dapr/sidecar.js';
 import { createHousekeeping } from '../adapters/postgres/housekeeping.js';
 import { ConfigError } from '../config.js';
 import { cronRoutes, internalRoutes, jobRoutes } from '../http/routes/dapr.js';
-import { buildServer } from '../http/server.js';
-import type { Core, RunningRole } from './core.js';
+import { serveRole, type Core, type RunningRole } from './core.js';
 import { apiPlugins, createAuthParts, createRelay, createStores, createTaskCore, reminderJobHandler, watchBacklog } from './parts.js';
 
 export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRole> {
@@ -20,7 +19,6 @@ export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRo
       'role api needs BETTER_AUTH_SECRET (or the secret `better-auth-secret` in the Dapr secret store): every api replica must sign with the same key',
     );
   }
-  let draining = false;
   const stores = createStores(core);
   const { tasks, fireReminder, setKick } = createTaskCore(core, stores);
   const publish = createDaprPublisher(dapr, config.APP_ID ?? 'kairos-api');
@@ -39,12 +37,10 @@ export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRo
 
   const publicUrl = config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`;
   const { auth, authenticate } = createAuthParts(core, { secret: config.BETTER_AUTH_SECRET, publicUrl });
-  const app = await buildServer({
-    logger,
-    bodyLimit: config.KAIROS_BODY_LIMIT,
-    registry: core.registry,
+  const stopBacklog = watchBacklog(core, relay);
+  return serveRole(core, {
     openapi: true,
-    isDraining: () => draining,
+    bodyLimit: config.KAIROS_BODY_LIMIT,
     readiness: { database: () => database.ping(), dapr: () => dapr.waitUntilReady(1500) },
     plugins: [
       ...apiPlugins(core, { auth, authenticate, tasks, stores, publicUrl }),
@@ -52,21 +48,7 @@ export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRo
       [internalRoutes, { tasks, allowedCaller: 'kairos-recurrence' }],
       [cronRoutes, { sweep: createHousekeeping(database.db) }],
     ],
+    start: () => relay.start(),
+    teardown: [stopBacklog, () => relay.stop(config.KAIROS_SHUTDOWN_TIMEOUT_MS)],
   });
-  const stopBacklog = watchBacklog(core, relay);
-  relay.start();
-  const url = await app.listen({ port: config.port, host: config.HOST });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    url,
-    stop: () =>
-      (stopping ??= (async () => {
-        draining = true;
-        stopBacklog();
-        await app.close();
-        await relay.stop(config.KAIROS_SHUTDOWN_TIMEOUT_MS);
-        await database.close();
-      })()),
-  };
 }

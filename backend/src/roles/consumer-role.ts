@@ -6,8 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Consumer } from '../app/consumer.js';
 import type { DaprSidecar } from '../adapters/dapr/sidecar.js';
 import { subscriptionRoutes } from '../http/routes/dapr.js';
-import { buildServer } from '../http/server.js';
-import type { Core, RunningRole } from './core.js';
+import { serveRole, type Core, type RunningRole } from './core.js';
 import { deliveryObserver } from './parts.js';
 
 export async function startConsumerRole(
@@ -16,26 +15,10 @@ export async function startConsumerRole(
   consumers: Consumer[],
   extra: Array<[FastifyPluginAsync<never>, unknown]> = [],
 ): Promise<RunningRole> {
-  const { config, logger, database } = core;
-  let draining = false;
-  const app = await buildServer({
-    logger,
-    bodyLimit: 1024 * 1024,
-    registry: core.registry,
+  return serveRole(core, {
     openapi: false,
-    isDraining: () => draining,
-    readiness: { database: () => database.ping(), dapr: () => dapr.waitUntilReady(1500) },
-    plugins: [[subscriptionRoutes, { consumers, observe: deliveryObserver(core), logger }], ...extra],
+    bodyLimit: 1024 * 1024,
+    readiness: { database: () => core.database.ping(), dapr: () => dapr.waitUntilReady(1500) },
+    plugins: [[subscriptionRoutes, { consumers, observe: deliveryObserver(core), logger: core.logger }], ...extra],
   });
-  const url = await app.listen({ port: config.port, host: config.HOST });
-  let stopping: Promise<void> | undefined;
-  return {
-    url,
-    stop: () =>
-      (stopping ??= (async () => {
-        draining = true;
-        await app.close();
-        await database.close();
-      })()),
-  };
 }

@@ -2,11 +2,14 @@
  * What every role shares: configuration → logger, metrics registry, database
  * (migrated), clock, and an orderly shutdown.
  */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { openDatabase, type Database } from '../adapters/postgres/db.js';
 import type { Config } from '../config.js';
 import { createRegistry } from '../http/metrics.js';
+import type { ReadinessCheck } from '../http/routes/health.js';
+import { buildServer } from '../http/server.js';
 import { createLogger } from '../observability/logger.js';
 import { createPipelineMetrics, type PipelineMetrics } from '../observability/metrics.js';
 import { systemClock, type Clock } from '../ports/index.js';
@@ -35,4 +38,53 @@ export interface RunningRole {
   url: string;
   /** Drains HTTP, flushes the outbox, closes the database. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  openapi: boolean;
+  bodyLimit: number;
+  readiness: Record<string, ReadinessCheck>;
+  plugins: Array<[FastifyPluginAsync<never>, unknown]>;
+  /** Started after the server is built, before it listens (relays, schedulers). */
+  start?: () => Promise<void> | void;
+  /** Run in order after HTTP has drained, before the database closes. */
+  teardown?: Array<() => Promise<void> | void>;
+  /** False: build and start without opening a port (tests inject requests). */
+  listen?: boolean;
+}
+
+/**
+ * Serves a role: builds its HTTP server, starts its background work, listens, and
+ * stops in the one safe order — readiness fails first (draining), HTTP drains, the
+ * role's own teardown runs (flushing the outbox), the database closes last.
+ */
+export async function serveRole(core: Core, opts: ServeOptions): Promise<RunningRole & { app: FastifyInstance }> {
+  const { config, database } = core;
+  let draining = false;
+  const app = await buildServer({
+    logger: core.logger,
+    bodyLimit: opts.bodyLimit,
+    registry: core.registry,
+    openapi: opts.openapi,
+    isDraining: () => draining,
+    readiness: opts.readiness,
+    plugins: opts.plugins,
+  });
+  await opts.start?.();
+  const url =
+    opts.listen === false
+      ? (config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`)
+      : await app.listen({ port: config.port, host: config.HOST });
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        draining = true;
+        await app.close();
+        for (const step of opts.teardown ?? []) await step();
+        await database.close();
+      })()),
+  };
 }

@@ -4,12 +4,12 @@
  * `traceparent` continues the request's trace, and `kairosseq` carries the outbox
  * sequence number the realtime role uses as the WebSocket event id.
  */
-import type { PublishedEvent } from '../embedded/event-bus.js';
+import type { EventPublisher } from '../../ports/index.js';
 import { PUBSUB } from './names.js';
 import type { DaprSidecar } from './sidecar.js';
 
-export function createDaprPublisher(dapr: DaprSidecar, source: string) {
-  return async (topic: string, event: PublishedEvent): Promise<void> => {
+export function createDaprPublisher(dapr: DaprSidecar, source: string): EventPublisher {
+  return async (topic, event) => {
     const cloudEvent = {
       specversion: '1.0',
       id: event.id,

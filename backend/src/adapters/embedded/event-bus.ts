@@ -8,16 +8,9 @@
 import type { Logger } from 'pino';
 import { parseEvent, PoisonEventError, type Consumer } from '../../app/consumer.js';
 import type { Topic } from '../../domain/events.js';
+import type { EventPublisher, PublishedEvent } from '../../ports/index.js';
 import type { Db } from '../postgres/db.js';
 import { deadLetters } from '../postgres/schema.js';
-
-export interface PublishedEvent {
-  id: string;
-  type: string;
-  data: unknown;
-  seq?: number;
-  traceparent?: string;
-}
 
 export interface DeliveryObserver {
   (consumer: string, topic: string, outcome: 'ok' | 'retried' | 'dead_lettered', seconds: number, eventTime?: string): void;
@@ -64,10 +57,10 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
       list.push(consumer);
       consumers.set(consumer.topic, list);
     },
-    async publish(topic: string, event: PublishedEvent): Promise<void> {
+    publish: (async (topic: string, event: PublishedEvent): Promise<void> => {
       const list = consumers.get(topic) ?? [];
       await Promise.all(list.map((c) => deliver(c, topic as Topic, event)));
-    },
+    }) satisfies EventPublisher,
   };
 }
 export type EventBus = ReturnType<typeof createEventBus>;
