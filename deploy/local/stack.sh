@@ -4,7 +4,8 @@
 # The distributed mode of Kairos on one machine (`npm run stack`):
 #   PostgreSQL (postgres.sh), Kafka KRaft (kafka.sh), the Dapr control plane
 #   (dapr-control-plane.sh: sentry + scheduler) and, for every role, the app
-#   process with its own daprd (run-with-sidecar.sh).
+#   process with its own daprd (run-with-sidecar.sh); Prometheus and a Kafka lag
+#   exporter (monitoring.sh) when prometheus is installed.
 # State, logs and pid files: ${KAIROS_STACK_DIR:-<repo>/.stack} (logs/<name>.log).
 #
 # Configuration (environment):
@@ -16,6 +17,7 @@
 #   KAIROS_SKIP_PROVISION=1  do not run provision.sh first
 #   KAIROS_KEEP_ON_FAILURE=1 leave processes running when `up` fails
 #   DATABASE_URL / KAFKA_BROKERS  use these servers instead of starting local ones
+#   KAIROS_MONITORING    auto (start Prometheus if installed) | 1 (required) | 0 (off)
 # Ports: role i of (api notifier recurrence audit realtime) gets app port 4000+i,
 # daprd HTTP 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i.
 set -euo pipefail
@@ -88,6 +90,12 @@ up() {
         -- $cmd
     )
   done
+  # Prometheus + Kafka lag exporter: on when prometheus is installed (KAIROS_MONITORING=0: off, 1: required)
+  if [[ ${KAIROS_MONITORING:-auto} == 1 ]] || { [[ ${KAIROS_MONITORING:-auto} == auto ]] && command -v "${PROMETHEUS_BIN:-prometheus}" >/dev/null; }; then
+    "$HERE/monitoring.sh" start
+  elif [[ ${KAIROS_MONITORING:-auto} == auto ]]; then
+    log "stack: prometheus not installed; monitoring not started (apt-get install prometheus)"
+  fi
   trap - ERR
   log "stack: up in $((SECONDS - t0)) s"
   status || true
@@ -96,6 +104,7 @@ up() {
 down() {
   local role list=()
   for role in $ROLES; do list=("$role" "${list[@]}"); done
+  "$HERE/monitoring.sh" stop || true
   for role in "${list[@]}"; do "$HERE/run-with-sidecar.sh" stop "$role" || true; done
   "$HERE/dapr-control-plane.sh" stop || true
   "$HERE/kafka.sh" stop || true
@@ -118,6 +127,7 @@ status() {
     role_ports "$role"
     "$HERE/run-with-sidecar.sh" status "$role" --app-port "$APP_PORT" --dapr-http-port "$HTTP_PORT" || rc=1
   done
+  if [[ -f $KAIROS_RUN_DIR/prometheus.pid ]]; then "$HERE/monitoring.sh" status || rc=1; fi
   echo "logs: $KAIROS_LOG_DIR"
   return $rc
 }

@@ -89,11 +89,17 @@ export interface PublishedEvent {
   data: unknown;
   /** Outbox sequence number: ordered; the realtime role uses it as the WebSocket event id. */
   seq?: number;
+  /** Ordering key (the user id): events with the same key reach consumers in order. */
+  key?: string;
   traceparent?: string;
 }
 
-/** Publishes an event to a topic (in-process bus or Dapr pub/sub → Kafka). */
-export type EventPublisher = (topic: string, event: PublishedEvent) => Promise<void>;
+/**
+ * Publishes a batch of events to one topic, in order (in-process bus, or Dapr bulk publish →
+ * Kafka). Resolves with the ids of the events that were not published (empty: all were);
+ * rejects when the batch could not be sent at all.
+ */
+export type EventPublisher = (topic: string, events: PublishedEvent[]) => Promise<{ failed: string[] }>;
 
 /** Schedules a one-shot job at an exact instant (in-process timer persisted in the DB, or Dapr Jobs). */
 export interface JobScheduler {

@@ -46,14 +46,7 @@ export async function startAll(core: Core, listen = true): Promise<EmbeddedApp> 
   });
   const relay = createRelay(core, {
     scheduler,
-    publish: (r) =>
-      bus.publish(r.topic, {
-        id: r.event_id,
-        type: r.type,
-        data: r.payload,
-        seq: r.seq,
-        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
-      }),
+    publish: bus.publish,
   });
   setKick(() => relay.kick());
 

@@ -24,14 +24,7 @@ export async function startApi(core: Core, dapr: DaprSidecar): Promise<RunningRo
   const publish = createDaprPublisher(dapr, config.APP_ID ?? 'kairos-api');
   const relay = createRelay(core, {
     scheduler: createDaprJobScheduler(dapr),
-    publish: (r) =>
-      publish(r.topic, {
-        id: r.event_id,
-        type: r.type,
-        data: r.payload,
-        seq: r.seq,
-        ...(r.traceparent ? { traceparent: r.traceparent } : {}),
-      }),
+    publish,
   });
   setKick(() => relay.kick());
 

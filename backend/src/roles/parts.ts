@@ -4,7 +4,7 @@
  * bus or Dapr pub/sub, database scheduler or Dapr Jobs, SMTP or the Dapr binding).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { createOutboxRelay, type OutboxRelay } from '../adapters/postgres/outbox-relay.js';
+import { createOutboxRelay, dispatchByKey, type OutboxRelay, type RelayedRecord } from '../adapters/postgres/outbox-relay.js';
 import { createUnitOfWork } from '../adapters/postgres/outbox.js';
 import { createTaskRepository } from '../adapters/postgres/task-repository.js';
 import {
@@ -20,14 +20,14 @@ import { createReminderFiring } from '../app/reminders.js';
 import { createTaskService, type TaskService } from '../app/tasks.js';
 import { createAuth, type Auth } from '../auth/better-auth.js';
 import { createTokenVerifier } from '../auth/verifier.js';
-import type { OutboxRecord, ReminderJobPayload } from '../domain/events.js';
+import type { ReminderJobPayload } from '../domain/events.js';
 import { createAuthenticate, type Authenticate } from '../http/authenticate.js';
 import { authRoutes } from '../http/routes/auth.js';
 import { compatRoutes } from '../http/routes/compat.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { userDataRoutes } from '../http/routes/user-data.js';
 import type { DeliveryObserver } from '../adapters/embedded/event-bus.js';
-import type { JobScheduler, UnitOfWork } from '../ports/index.js';
+import type { EventPublisher, JobScheduler, PublishedEvent, UnitOfWork } from '../ports/index.js';
 import type { Core } from './core.js';
 
 export function createStores(core: Core) {
@@ -54,40 +54,74 @@ export function createTaskCore(core: Core, stores: Stores) {
   return { uow, tasks, fireReminder, setKick: (fn: () => void) => (kick = fn) };
 }
 
-/** Relays the outbox: events go to `publish`, reminder-job records to `scheduler`. */
-export function createRelay(
-  core: Core,
-  deps: {
-    publish: (record: Extract<OutboxRecord, { kind: 'event' }> & { seq: number }) => Promise<void>;
-    scheduler: JobScheduler;
-  },
-): OutboxRelay {
+type EventRecord = Extract<RelayedRecord, { kind: 'event' }>;
+type JobRecord = Extract<RelayedRecord, { kind: 'reminder-jobs' }>;
+
+/** An outbox event as publishers see it; the user id is the ordering (partition) key. */
+export const toPublished = (r: EventRecord): PublishedEvent => ({
+  id: r.event_id,
+  type: r.type,
+  data: r.payload,
+  seq: r.seq,
+  key: r.user_id,
+  ...(r.traceparent ? { traceparent: r.traceparent } : {}),
+});
+
+/**
+ * Relays the outbox: each topic's events go to `publish` as one ordered batch, reminder-job
+ * records to `scheduler` (one user's jobs in order, several users at once).
+ */
+export function createRelay(core: Core, deps: { publish: EventPublisher; scheduler: JobScheduler }): OutboxRelay {
   const { metrics, logger } = core;
+
+  async function scheduleJobs(record: JobRecord) {
+    for (const name of record.payload.cancel) await deps.scheduler.cancel(name);
+    for (const job of record.payload.schedule) {
+      const payload: ReminderJobPayload = { user_id: record.user_id, task_id: record.payload.task_id, remind_at: job.remind_at };
+      await deps.scheduler.schedule(job.name, new Date(job.remind_at), payload);
+    }
+    metrics.remindersScheduled.inc({ action: 'schedule' }, record.payload.schedule.length);
+    metrics.remindersScheduled.inc({ action: 'cancel' }, record.payload.cancel.length);
+  }
+
+  async function publishTopic(topic: string, records: EventRecord[]): Promise<{ done: number[]; failure?: unknown }> {
+    try {
+      const { failed } = await deps.publish(topic, records.map(toPublished));
+      const failedIds = new Set(failed);
+      metrics.eventsPublished.inc({ topic, outcome: 'ok' }, records.length - failedIds.size);
+      if (failedIds.size) metrics.eventsPublished.inc({ topic, outcome: 'error' }, failedIds.size);
+      return {
+        done: records.filter((r) => !failedIds.has(r.event_id)).map((r) => r.seq),
+        ...(failedIds.size ? { failure: new Error(`${failedIds.size} of ${records.length} events to ${topic} not published`) } : {}),
+      };
+    } catch (err) {
+      metrics.eventsPublished.inc({ topic, outcome: 'error' }, records.length);
+      return { done: [], failure: err };
+    }
+  }
+
   return createOutboxRelay({
     db: core.database.db,
     pollMs: core.config.KAIROS_OUTBOX_POLL_MS,
     onError: (err) => logger.warn({ err }, 'outbox relay: dispatch failed; retrying'),
-    async dispatch(record) {
-      if (record.kind === 'reminder-jobs') {
-        for (const name of record.payload.cancel) await deps.scheduler.cancel(name);
-        for (const job of record.payload.schedule) {
-          const payload: ReminderJobPayload = { user_id: record.user_id, task_id: record.payload.task_id, remind_at: job.remind_at };
-          await deps.scheduler.schedule(job.name, new Date(job.remind_at), payload);
-        }
-        metrics.remindersScheduled.inc({ action: 'schedule' }, record.payload.schedule.length);
-        metrics.remindersScheduled.inc({ action: 'cancel' }, record.payload.cancel.length);
-        return;
+    async dispatch(records) {
+      const byTopic = new Map<string, EventRecord[]>();
+      const jobs: JobRecord[] = [];
+      for (const r of records) {
+        if (r.kind === 'reminder-jobs') jobs.push(r);
+        else byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
       }
-      try {
-        await deps.publish(record);
-        metrics.eventsPublished.inc({ topic: record.topic, outcome: 'ok' });
-      } catch (err) {
-        metrics.eventsPublished.inc({ topic: record.topic, outcome: 'error' });
-        throw err;
-      }
+      const results = await Promise.all([
+        dispatchByKey(jobs, JOB_CONCURRENCY, scheduleJobs).then(({ done, failure }) => ({ done: [...done], failure })),
+        ...[...byTopic].map(([topic, list]) => publishTopic(topic, list)),
+      ]);
+      return { done: new Set(results.flatMap((r) => r.done)), failure: results.find((r) => r.failure)?.failure };
     },
   });
 }
+
+/** Users whose reminder jobs are (re)scheduled at the same time. */
+const JOB_CONCURRENCY = 16;
 
 /** Records a consumer's handling of an event in the pipeline metrics. */
 export function deliveryObserver(core: Core): DeliveryObserver {

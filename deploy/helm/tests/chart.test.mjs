@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chart = path.resolve(here, '../kairos');
@@ -343,4 +343,96 @@ test('guards: bad values fail the render', () => {
 
 test('every values file of the chart is covered by a variant', () => {
   assert.deepEqual(Object.keys(rendered).sort(), ['aks', 'default', 'external', 'gke', 'minikube', 'oke']);
+});
+
+// ---- Prometheus rules: the chart's PrometheusRule is rules/kairos.rules.yaml, every alert has a runbook
+const rulesFile = path.join(chart, 'rules/kairos.rules.yaml');
+const ruleGroups = parseDocument(fs.readFileSync(rulesFile, 'utf8')).toJS().groups;
+const alertRules = ruleGroups.flatMap((g) => g.rules.filter((r) => r.alert));
+const RUNBOOK_URL = 'https://github.com/kairos-dev/kairos/blob/main/docs/runbooks.md#';
+// The anchors GitHub generates for the headings of a markdown file (fenced code skipped).
+function markdownAnchors(file) {
+  const seen = new Map();
+  const anchors = new Set();
+  let fence = null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const f = /^\s*(```|~~~)/.exec(line);
+    if (f) fence = fence === null ? f[1] : fence === f[1] ? null : fence;
+    const h = fence === null && /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (!h) continue;
+    const base = h[1]
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
+test('PrometheusRule renders the groups of rules/kairos.rules.yaml, Prometheus templates untouched', () => {
+  assert.ok(alertRules.length >= 10, 'the rules file has alerts');
+  assert.equal(ofKind(rendered.default, 'PrometheusRule').length, 0, 'off by default');
+  const docs = render([], ['observability.prometheusRule.enabled=true']);
+  const rules = ofKind(docs, 'PrometheusRule');
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0].spec.groups, ruleGroups, 'the rendered groups are the rules file');
+  const names = rules[0].spec.groups.flatMap((g) => g.rules.map((r) => r.alert).filter(Boolean));
+  assert.deepEqual(names.sort(), alertRules.map((r) => r.alert).sort());
+  assert.ok(names.includes('KairosTargetDown'));
+  const text = JSON.stringify(rules[0].spec);
+  assert.match(text, /\{\{ \$labels\.namespace \}\}/, 'Prometheus templates reach Prometheus as written');
+  // Variants that enable it render the same groups, with their extra labels.
+  for (const [variant, vdocs] of Object.entries(rendered)) {
+    for (const pr of ofKind(vdocs, 'PrometheusRule')) {
+      assert.deepEqual(pr.spec.groups, ruleGroups, `[${variant}] groups`);
+      assert.equal(pr.metadata.labels.release, 'kube-prometheus-stack', `[${variant}] selected by the Prometheus of kube-prometheus-stack`);
+    }
+  }
+  assert.ok(!/^\s*rules\/?\s*$/m.test(fs.readFileSync(path.join(chart, '.helmignore'), 'utf8')), '.helmignore keeps rules/');
+});
+
+test('every alert: severity page|ticket, summary, description and a runbook_url to an existing section of docs/runbooks.md', () => {
+  const anchors = markdownAnchors(path.join(repo, 'docs/runbooks.md'));
+  const names = new Set();
+  for (const r of alertRules) {
+    assert.ok(!names.has(r.alert), `${r.alert}: unique name`);
+    names.add(r.alert);
+    assert.match(r.labels?.severity ?? '', /^(page|ticket)$/, `${r.alert}: severity`);
+    assert.ok(r.annotations?.summary, `${r.alert}: summary`);
+    assert.ok(r.annotations?.description, `${r.alert}: description`);
+    const url = r.annotations?.runbook_url ?? '';
+    assert.ok(url.startsWith(RUNBOOK_URL), `${r.alert}: runbook_url ${url}`);
+    const anchor = url.slice(RUNBOOK_URL.length);
+    assert.equal(anchor, r.alert.toLowerCase(), `${r.alert}: the runbook section is named after the alert`);
+    assert.ok(anchors.has(anchor), `${r.alert}: docs/runbooks.md has no heading for #${anchor}`);
+  }
+});
+
+test('every alert has a promtool test where it fires and one where it stays silent', () => {
+  const dir = path.join(repo, 'deploy/observability/rules/tests');
+  const cases = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => {
+      const t = parseDocument(fs.readFileSync(path.join(dir, f), 'utf8')).toJS();
+      assert.deepEqual(
+        t.rule_files.map((r) => path.resolve(dir, r)),
+        [rulesFile],
+        `${f}: tests the chart's rules file`,
+      );
+      return t.tests.flatMap((g) => g.alert_rule_test ?? []);
+    });
+  for (const { alert } of alertRules) {
+    const mine = cases.filter((c) => c.alertname === alert);
+    assert.ok(
+      mine.some((c) => c.exp_alerts?.length),
+      `${alert}: no case where it fires`,
+    );
+    assert.ok(
+      mine.some((c) => !c.exp_alerts?.length),
+      `${alert}: no case where it stays silent`,
+    );
+  }
 });

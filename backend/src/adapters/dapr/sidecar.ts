@@ -7,6 +7,8 @@ export class DaprError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The sidecar's response body (JSON error details). */
+    readonly body = '',
   ) {
     super(message);
   }
@@ -47,7 +49,7 @@ export function createDaprSidecar(opts: { httpPort: number; apiToken?: string; t
       } catch {
         /* not JSON */
       }
-      throw new DaprError(res.status, code, `dapr ${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+      throw new DaprError(res.status, code, `dapr ${method} ${path} → ${res.status} ${text.slice(0, 300)}`, text);
     }
     return res;
   }

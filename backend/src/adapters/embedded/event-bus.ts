@@ -57,9 +57,11 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
       list.push(consumer);
       consumers.set(consumer.topic, list);
     },
-    publish: (async (topic: string, event: PublishedEvent): Promise<void> => {
+    /** Delivers the events one after the other; a consumer's failures end in dead_letters, so none fails here. */
+    publish: (async (topic: string, events: PublishedEvent[]) => {
       const list = consumers.get(topic) ?? [];
-      await Promise.all(list.map((c) => deliver(c, topic as Topic, event)));
+      for (const event of events) await Promise.all(list.map((c) => deliver(c, topic as Topic, event)));
+      return { failed: [] };
     }) satisfies EventPublisher,
   };
 }

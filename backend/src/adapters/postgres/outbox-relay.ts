@@ -4,18 +4,27 @@
  * at once without sending a row twice; a crash before the stamp means the row is sent again
  * on restart (at-least-once — consumers are idempotent).
  *
+ * A batch is handed over whole: the distributed publisher sends each topic's events in
+ * one bulk request (one broker round trip per batch instead of per event).
+ *
  * It wakes on an in-process kick (same process committed), on PostgreSQL NOTIFY
  * (another process committed), and on a slow poll as a safety net.
  */
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { OutboxRecord } from '../../domain/events.js';
 import type { Db } from './db.js';
 import { outbox } from './schema.js';
 import { rowsOf } from './task-repository.js';
 
+export type RelayedRecord = OutboxRecord & { seq: number; created_at: Date };
+
 export interface OutboxRelayOptions {
   db: Db;
-  dispatch: (record: OutboxRecord & { seq: number; created_at: Date }) => Promise<void>;
+  /**
+   * Sends one leased batch (in seq order) and says which rows went out; rows not in `done`
+   * are retried on a later pass, and `failure` (if any) is logged and backs the relay off.
+   */
+  dispatch: (records: RelayedRecord[]) => Promise<{ done: Set<number>; failure?: unknown }>;
   pollMs: number;
   batchSize?: number;
   /** Sent rows are kept this long (task-updates rows double as the WebSocket replay log). */
@@ -60,25 +69,34 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
             for update skip locked)
           returning seq, event_id, kind, topic, type, user_id, payload, traceparent, created_at`),
       ).sort((a, b) => Number(a.seq) - Number(b.seq));
-      const done: number[] = [];
+      let done = new Set<number>();
       let failure: unknown;
-      for (const r of rows) {
+      if (rows.length) {
         try {
-          await opts.dispatch({ ...toRecord(r), seq: Number(r.seq), created_at: new Date(r.created_at) });
-          done.push(Number(r.seq));
+          ({ done, failure } = await opts.dispatch(
+            rows.map((r) => ({ ...toRecord(r), seq: Number(r.seq), created_at: new Date(r.created_at) })),
+          ));
         } catch (err) {
           failure = err;
-          await opts.db
-            .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1`, lastError: String((err as Error)?.message ?? err).slice(0, 500) })
-            .where(eq(outbox.seq, Number(r.seq)));
-          break; // keep order: later rows wait for this one
         }
       }
-      const unsent = rows.filter((r) => !done.includes(Number(r.seq))).map((r) => Number(r.seq));
-      if (done.length) await opts.db.update(outbox).set({ sentAt: new Date(), lockedUntil: null }).where(inArray(outbox.seq, done));
-      if (unsent.length) await opts.db.update(outbox).set({ lockedUntil: null }).where(inArray(outbox.seq, unsent));
-      if (rows[0]) opts.onBatch?.(done.length, Date.now() - new Date(rows[0].created_at).getTime());
+      const unsent = rows.filter((r) => !done.has(Number(r.seq))).map((r) => Number(r.seq));
+      if (done.size)
+        await opts.db
+          .update(outbox)
+          .set({ sentAt: new Date(), lockedUntil: null })
+          .where(inArray(outbox.seq, [...done]));
+      if (unsent.length)
+        await opts.db
+          .update(outbox)
+          .set({
+            lockedUntil: null,
+            ...(failure
+              ? { attempts: sql`${outbox.attempts} + 1`, lastError: String((failure as Error)?.message ?? failure).slice(0, 500) }
+              : {}),
+          })
+          .where(inArray(outbox.seq, unsent));
+      if (rows[0]) opts.onBatch?.(done.size, Date.now() - new Date(rows[0].created_at).getTime());
       if (failure) throw failure;
       if (rows.length < batchSize) return;
     }
@@ -178,4 +196,40 @@ function toRecord(r: RawRow): OutboxRecord {
     payload,
     ...(r.traceparent ? { traceparent: r.traceparent } : {}),
   };
+}
+
+/**
+ * Runs `send` over the rows: in seq order within a user, up to `concurrency` users at a
+ * time. After a user's first failure the rest of that user's rows are not attempted (they
+ * must not overtake it); other users carry on. Returns the seqs sent and the first failure.
+ */
+export async function dispatchByKey<R extends { seq: number | string; user_id: string }>(
+  rows: R[],
+  concurrency: number,
+  send: (row: R) => Promise<void>,
+): Promise<{ done: Set<number>; failure: unknown }> {
+  const byUser = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = byUser.get(r.user_id);
+    if (list) list.push(r);
+    else byUser.set(r.user_id, [r]);
+  }
+  const queues = [...byUser.values()];
+  const done = new Set<number>();
+  let failure: unknown;
+  async function worker() {
+    for (let q = queues.shift(); q; q = queues.shift()) {
+      for (const r of q) {
+        try {
+          await send(r);
+          done.add(Number(r.seq));
+        } catch (err) {
+          failure ??= err;
+          break;
+        }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+  return { done, failure };
 }
