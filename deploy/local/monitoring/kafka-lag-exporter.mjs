@@ -13,7 +13,10 @@ const admin = new Kafka({ clientId: 'kairos-lag-exporter', brokers, logLevel: lo
 let connected = false;
 
 const esc = (v) => String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"');
-const labels = (o) => `{${Object.entries(o).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+const labels = (o) =>
+  `{${Object.entries(o)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(',')}}`;
 
 async function collect() {
   if (!connected) {
@@ -23,7 +26,10 @@ async function collect() {
   const lines = [];
   const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
   const ends = new Map();
-  lines.push('# HELP kafka_topic_partition_current_offset Latest offset of a partition', '# TYPE kafka_topic_partition_current_offset gauge');
+  lines.push(
+    '# HELP kafka_topic_partition_current_offset Latest offset of a partition',
+    '# TYPE kafka_topic_partition_current_offset gauge',
+  );
   for (const topic of topics) {
     for (const p of await admin.fetchTopicOffsets(topic)) {
       ends.set(`${topic}/${p.partition}`, Number(p.high));
@@ -31,7 +37,10 @@ async function collect() {
     }
   }
   lines.push('# HELP kafka_consumergroup_lag Messages a consumer group has not consumed yet', '# TYPE kafka_consumergroup_lag gauge');
-  const offsetLines = ['# HELP kafka_consumergroup_current_offset Committed offset of a consumer group', '# TYPE kafka_consumergroup_current_offset gauge'];
+  const offsetLines = [
+    '# HELP kafka_consumergroup_current_offset Committed offset of a consumer group',
+    '# TYPE kafka_consumergroup_current_offset gauge',
+  ];
   const { groups } = await admin.listGroups();
   for (const { groupId } of groups) {
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
