@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # monitoring.sh start|stop|status
 #
-# Prometheus for the local stack (Debian's `prometheus` package), scraping every role's
+# Traces: an OTLP/HTTP receiver on :4318 (spans in $KAIROS_STACK_DIR/traces.jsonl, one trace
+# at GET /traces/<trace id>); the stack points the roles' exporters at it.
+# Metrics: Prometheus (Debian's `prometheus` package), scraping every role's
 # /metrics, every daprd sidecar, the Dapr scheduler and a Kafka consumer-lag exporter, and
 # evaluating the same rule file the Helm chart installs (deploy/helm/kairos/rules). Open
 # http://127.0.0.1:$PROMETHEUS_PORT (9090) to query; the chart's Grafana dashboards run
 # their queries against the same series.
 #
 # Environment:
-#   PROMETHEUS_PORT   9090      LAG_EXPORTER_PORT  9308
+#   PROMETHEUS_PORT   9090      LAG_EXPORTER_PORT  9308      OTLP_PORT 4318 (trace receiver)
 #   PROMETHEUS_BIN    prometheus on PATH (apt-get install prometheus)
 #   KAIROS_SCRAPE_INTERVAL  5s (short, so a few minutes of traffic give rate() data)
 set -euo pipefail
@@ -18,6 +20,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 LAG_EXPORTER_PORT="${LAG_EXPORTER_PORT:-9308}"
+OTLP_PORT="${OTLP_PORT:-4318}"
 PROM_DIR="$KAIROS_STACK_DIR/prometheus"
 RULES="$KAIROS_ROOT/deploy/helm/kairos/rules/kairos.rules.yaml"
 INTERVAL="${KAIROS_SCRAPE_INTERVAL:-5s}"
@@ -67,6 +70,10 @@ ready() { http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
 start() {
   local bin
   bin="$(prometheus_bin)" || die "monitoring: prometheus not found; install it (apt-get install prometheus) or set PROMETHEUS_BIN"
+  if ! proc_pid otlp-receiver >/dev/null; then
+    require_free_port "$OTLP_PORT" "OTLP trace receiver"
+    PORT="$OTLP_PORT" SPANS_FILE="$KAIROS_STACK_DIR/traces.jsonl" start_proc otlp-receiver node "$HERE/monitoring/otlp-receiver.mjs"
+  fi
   if ! proc_pid kafka-lag-exporter >/dev/null; then
     require_free_port "$LAG_EXPORTER_PORT" "kafka lag exporter"
     KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}" PORT="$LAG_EXPORTER_PORT" \
@@ -88,6 +95,7 @@ start() {
 }
 
 stop() {
+  stop_proc otlp-receiver || true
   stop_proc prometheus || true
   stop_proc kafka-lag-exporter || true
 }
@@ -104,6 +112,12 @@ status() {
     printf '%-22s %-8s %-6s %s\n' kafka-lag-exporter "$pid" "$LAG_EXPORTER_PORT" up
   else
     printf '%-22s %-8s %-6s %s\n' kafka-lag-exporter "${pid:--}" "$LAG_EXPORTER_PORT" DOWN
+    rc=1
+  fi
+  if pid="$(proc_pid otlp-receiver)" && http_ok "http://127.0.0.1:$OTLP_PORT/healthz"; then
+    printf '%-22s %-8s %-6s %s\n' otlp-receiver "$pid" "$OTLP_PORT" up
+  else
+    printf '%-22s %-8s %-6s %s\n' otlp-receiver "${pid:--}" "$OTLP_PORT" DOWN
     rc=1
   fi
   return $rc

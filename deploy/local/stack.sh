@@ -70,6 +70,14 @@ up() {
   "$HERE/postgres.sh" start
   "$HERE/kafka.sh" start
   "$HERE/dapr-control-plane.sh" start
+  # Prometheus + Kafka lag exporter: on when prometheus is installed (KAIROS_MONITORING=0: off, 1: required)
+  if [[ ${KAIROS_MONITORING:-auto} == 1 ]] || { [[ ${KAIROS_MONITORING:-auto} == auto ]] && command -v "${PROMETHEUS_BIN:-prometheus}" >/dev/null; }; then
+    "$HERE/monitoring.sh" start
+    # the roles export their spans to the stack's trace receiver
+    export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${OTLP_PORT:-4318}}"
+  elif [[ ${KAIROS_MONITORING:-auto} == auto ]]; then
+    log "stack: prometheus not installed; monitoring not started (apt-get install prometheus)"
+  fi
   local db="${DATABASE_URL:-$(local_database_url)}"
   if [[ -n $KAIROS_MIGRATE_CMD ]]; then
     log "stack: $KAIROS_MIGRATE_CMD"
@@ -90,12 +98,6 @@ up() {
         -- $cmd
     )
   done
-  # Prometheus + Kafka lag exporter: on when prometheus is installed (KAIROS_MONITORING=0: off, 1: required)
-  if [[ ${KAIROS_MONITORING:-auto} == 1 ]] || { [[ ${KAIROS_MONITORING:-auto} == auto ]] && command -v "${PROMETHEUS_BIN:-prometheus}" >/dev/null; }; then
-    "$HERE/monitoring.sh" start
-  elif [[ ${KAIROS_MONITORING:-auto} == auto ]]; then
-    log "stack: prometheus not installed; monitoring not started (apt-get install prometheus)"
-  fi
   trap - ERR
   log "stack: up in $((SECONDS - t0)) s"
   status || true

@@ -4,13 +4,20 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+} from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerProblemHandlers } from './problem.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { registerHttpMetrics } from './metrics.js';
+import { context, SpanKind, SpanStatusCode, startSpan } from '../observability/tracing.js';
 
 export interface ServerOptions {
   logger: Logger;
@@ -37,6 +44,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerProblemHandlers(app);
+  traceRequests(app);
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;
@@ -76,4 +84,45 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerHttpMetrics(app, { registry: opts.registry });
   for (const [plugin, pluginOpts] of opts.plugins) await app.register(plugin, pluginOpts as never);
   return app;
+}
+
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * A SERVER span per request (child of an incoming `traceparent`). The handler runs inside
+ * it: the span's context is entered again just before the handler, because body parsing
+ * continues on the socket's own async context.
+ */
+function traceRequests(app: FastifyInstance) {
+  const spans = new WeakMap<FastifyRequest, ReturnType<typeof startSpan>>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (UNTRACED.has(req.url)) return done();
+    const tp = req.headers.traceparent;
+    const started = startSpan(req.method, {
+      kind: SpanKind.SERVER,
+      ...(typeof tp === 'string' ? { parent: tp } : {}),
+      attributes: { 'http.request.method': req.method, 'url.path': req.url.split('?')[0] ?? req.url },
+    });
+    spans.set(req, started);
+    context.with(started.ctx, done);
+  });
+  app.addHook('preHandler', (req, _reply, done) => {
+    const started = spans.get(req);
+    if (started) context.with(started.ctx, done);
+    else done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const started = spans.get(req);
+    if (started) {
+      const route = req.routeOptions.url;
+      if (route) {
+        started.span.updateName(`${req.method} ${route}`);
+        started.span.setAttribute('http.route', route);
+      }
+      started.span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) started.span.setStatus({ code: SpanStatusCode.ERROR });
+      started.span.end();
+    }
+    done();
+  });
 }

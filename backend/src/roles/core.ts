@@ -11,6 +11,9 @@ import { createRegistry } from '../http/metrics.js';
 import type { ReadinessCheck } from '../http/routes/health.js';
 import { buildServer } from '../http/server.js';
 import { createLogger } from '../observability/logger.js';
+import { initTracing } from '../observability/tracing.js';
+
+const KAIROS_VERSION = process.env.npm_package_version ?? '0.1.0';
 import { createPipelineMetrics, type PipelineMetrics } from '../observability/metrics.js';
 import { systemClock, type Clock } from '../ports/index.js';
 
@@ -25,6 +28,7 @@ export interface Core {
 
 export async function createCore(config: Config, overrides: { clock?: Clock; logger?: Logger } = {}): Promise<Core> {
   const appId = config.APP_ID ?? `kairos-${config.role}`;
+  initTracing({ serviceName: appId, role: config.role, version: KAIROS_VERSION });
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, role: config.role, appId });
   const registry = createRegistry({ role: config.role });
   const metrics = createPipelineMetrics(registry);
@@ -85,6 +89,7 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
         await app.close();
         for (const step of opts.teardown ?? []) await step();
         await database.close();
+        await initTracing({ serviceName: '', role: '', version: '' }).shutdown(); // flushes the last spans
       })()),
   };
 }

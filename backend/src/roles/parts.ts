@@ -26,6 +26,7 @@ import { authRoutes } from '../http/routes/auth.js';
 import { compatRoutes } from '../http/routes/compat.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { userDataRoutes } from '../http/routes/user-data.js';
+import { SpanKind, SpanStatusCode, startSpan, traceparentOf } from '../observability/tracing.js';
 import type { DeliveryObserver } from '../adapters/embedded/event-bus.js';
 import type { EventPublisher, JobScheduler, PublishedEvent, UnitOfWork } from '../ports/index.js';
 import type { Core } from './core.js';
@@ -86,8 +87,32 @@ export function createRelay(core: Core, deps: { publish: EventPublisher; schedul
 
   async function publishTopic(topic: string, records: EventRecord[]): Promise<{ done: number[]; failure?: unknown }> {
     try {
-      const { failed } = await deps.publish(topic, records.map(toPublished));
-      const failedIds = new Set(failed);
+      // one producer span per event, continuing the trace of the request that wrote it
+      const spans = records.map((r) =>
+        startSpan(`publish ${topic}`, {
+          kind: SpanKind.PRODUCER,
+          parent: r.traceparent,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': topic,
+            'messaging.message.id': r.event_id,
+          },
+        }),
+      );
+      let failedIds = new Set<string>();
+      try {
+        const events = records.map((r, i) => ({ ...toPublished(r), traceparent: traceparentOf(spans[i]!.span) }));
+        failedIds = new Set((await deps.publish(topic, events)).failed);
+      } catch (err) {
+        failedIds = new Set(records.map((r) => r.event_id));
+        throw err;
+      } finally {
+        records.forEach((r, i) => {
+          if (failedIds.has(r.event_id)) spans[i]!.span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
+          spans[i]!.span.end();
+        });
+      }
       metrics.eventsPublished.inc({ topic, outcome: 'ok' }, records.length - failedIds.size);
       if (failedIds.size) metrics.eventsPublished.inc({ topic, outcome: 'error' }, failedIds.size);
       return {

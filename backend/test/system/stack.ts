@@ -18,7 +18,8 @@ const root = resolve(import.meta.dirname, '../../..');
 
 export default function setup(project: TestProject) {
   const stackDir = process.env.KAIROS_STACK_DIR ?? mkdtempSync(join(tmpdir(), 'kairos-system-'));
-  const env = { ...process.env, KAIROS_STACK_DIR: stackDir };
+  // Prometheus too: the observability test queries it (it must start, not just "if installed").
+  const env = { ...process.env, KAIROS_STACK_DIR: stackDir, KAIROS_MONITORING: '1' };
   const run = (cmd: string) => execFileSync('bash', ['deploy/local/stack.sh', cmd], { cwd: root, env, stdio: 'inherit', timeout: 600_000 });
   try {
     run('up');

@@ -23,7 +23,9 @@ export function toCloudEvent(event: PublishedEvent, source: string) {
     datacontenttype: 'application/json',
     data: event.data,
     ...(event.seq !== undefined ? { kairosseq: String(event.seq) } : {}),
-    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+    // daprd keeps an event's own trace context only when `traceid` is set too; otherwise it
+    // stamps the bulk request's (one for all entries)
+    ...(event.traceparent ? { traceparent: event.traceparent, traceid: event.traceparent } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * retries, is stored in `dead_letters` — the embedded counterpart of a dead-letter topic.
  */
 import type { Logger } from 'pino';
+import { consumerSpanAttributes, inSpan, SpanKind, traceparentOf } from '../../observability/tracing.js';
 import { parseEvent, PoisonEventError, type Consumer } from '../../app/consumer.js';
 import type { Topic } from '../../domain/events.js';
 import type { EventPublisher, PublishedEvent } from '../../ports/index.js';
@@ -27,11 +28,12 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
     for (let attempt = 0; ; attempt++) {
       try {
         const data = parseEvent(topic, event.data);
-        await consumer.handle({
-          data,
-          ...(event.seq !== undefined ? { seq: event.seq } : {}),
-          ...(event.traceparent ? { traceparent: event.traceparent } : {}),
-        } as never);
+        await inSpan(
+          `${consumer.name} process ${topic}`,
+          { kind: SpanKind.CONSUMER, parent: event.traceparent, attributes: consumerSpanAttributes(consumer, event.id) },
+          (span) =>
+            consumer.handle({ data, ...(event.seq !== undefined ? { seq: event.seq } : {}), traceparent: traceparentOf(span) } as never),
+        );
         opts.observe?.(consumer.name, topic, attempt ? 'retried' : 'ok', (performance.now() - started) / 1000, eventTime);
         return;
       } catch (err) {

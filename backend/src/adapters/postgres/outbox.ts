@@ -1,4 +1,5 @@
 /** The outbox writer and the unit of work that ties task changes and their events together. */
+import { inSpan, SpanKind } from '../../observability/tracing.js';
 import type { OutboxRecord } from '../../domain/events.js';
 import type { OutboxWriter, UnitOfWork } from '../../ports/index.js';
 import { sqlRunner, type Db } from './db.js';
@@ -45,14 +46,16 @@ export function createOutboxWriter(db: Db): OutboxWriter {
 export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
   return {
     async run(fn) {
-      const result = await db.transaction(async (tx) => {
-        const scoped = tx as unknown as Db;
-        return fn({
-          tasks: createTaskRepository(scoped),
-          outbox: createOutboxWriter(scoped),
-          notifications: createNotificationStore(scoped),
-        });
-      });
+      const result = await inSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
+        db.transaction(async (tx) => {
+          const scoped = tx as unknown as Db;
+          return fn({
+            tasks: createTaskRepository(scoped),
+            outbox: createOutboxWriter(scoped),
+            notifications: createNotificationStore(scoped),
+          });
+        }),
+      );
       afterCommit();
       return result;
     },

@@ -8,6 +8,7 @@
  * - POST /internal/tasks/next-occurrence — service invocation from the recurrence role.
  * - OPTIONS|POST /overdue-sweep — the cron input binding.
  */
+import { consumerSpanAttributes, inSpan, SpanKind, traceparentOf } from '../../observability/tracing.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -44,11 +45,11 @@ export async function subscriptionRoutes(app: FastifyInstance, opts: { consumers
       try {
         const data = parseEvent(consumer.topic as Topic, ce.data);
         const seq = ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? Number(ce.kairosseq) : undefined;
-        await consumer.handle({
-          data,
-          ...(seq !== undefined ? { seq } : {}),
-          ...(ce.traceparent ? { traceparent: ce.traceparent } : {}),
-        } as never);
+        await inSpan(
+          `${consumer.name} process ${consumer.topic}`,
+          { kind: SpanKind.CONSUMER, parent: ce.traceparent, attributes: consumerSpanAttributes(consumer, ce.id) },
+          (span) => consumer.handle({ data, ...(seq !== undefined ? { seq } : {}), traceparent: traceparentOf(span) } as never),
+        );
         opts.observe(consumer.name, consumer.topic, 'ok', (performance.now() - started) / 1000, eventTime);
         return { status: 'SUCCESS' };
       } catch (err) {
@@ -105,10 +106,11 @@ export async function internalRoutes(app: FastifyInstance, opts: { tasks: TaskSe
     if (caller !== opts.allowedCaller) return reply.status(403).send({ title: 'Forbidden', detail: 'internal endpoint' });
     const body = nextOccurrenceBody.safeParse(req.body);
     if (!body.success) return reply.status(400).send({ title: 'Invalid request', detail: body.error.message });
+    const traceparent = traceparentOf() ?? body.data.traceparent;
     const next = await opts.tasks.createNextOccurrence(
       body.data.user_id,
       body.data.task as unknown as Task,
-      body.data.traceparent ? { traceparent: body.data.traceparent } : {},
+      traceparent ? { traceparent } : {},
     );
     return { task: next };
   });
@@ -117,6 +119,9 @@ export async function internalRoutes(app: FastifyInstance, opts: { tasks: TaskSe
 export async function cronRoutes(app: FastifyInstance, opts: { sweep: () => Promise<void> }) {
   // daprd probes an input binding's route with OPTIONS before enabling it.
   app.options('/overdue-sweep', { schema: { hide: true } }, async () => ({}));
+  // The cron binding posts an empty body labelled application/json; there is nothing to parse.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, _body, done) => done(null, null));
   app.post('/overdue-sweep', { schema: { hide: true } }, async () => {
     await opts.sweep();
     return { status: 'OK' };

@@ -1,4 +1,5 @@
 /** The canonical task API: /api/v1/tasks, /api/v1/tags, /api/v1/parse. */
+import { traceparentOf } from '../../observability/tracing.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -66,9 +67,10 @@ export function resolveCreateBody(body: z.infer<typeof createTaskBody>, now: Dat
   return { ...parsed, ...defined, title: defined.title ?? parsed.title };
 }
 
-const traceOf = (req: FastifyRequest) => {
-  const tp = req.headers.traceparent;
-  return typeof tp === 'string' ? { traceparent: tp } : {};
+/** The request span's context, stored with the change's events so their trace continues it. */
+const traceOf = (_req: FastifyRequest) => {
+  const tp = traceparentOf();
+  return tp ? { traceparent: tp } : {};
 };
 
 export async function taskRoutes(root: FastifyInstance, opts: TaskRoutesOptions) {

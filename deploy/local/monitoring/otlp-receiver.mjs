@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// A minimal OTLP/HTTP (JSON) trace receiver for the local stack: the roles export their
+// spans here (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318), spans are appended to
+// $SPANS_FILE as JSON lines, and GET /traces/<trace id> returns one trace's spans. In a
+// cluster the same exporters point at an OpenTelemetry Collector instead.
+//
+//   PORT=4318 SPANS_FILE=.stack/traces.jsonl node otlp-receiver.mjs
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+
+const port = Number(process.env.PORT ?? 4318);
+const file = process.env.SPANS_FILE ?? 'traces.jsonl';
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+const attrs = (list = []) => Object.fromEntries(list.map((a) => [a.key, Object.values(a.value ?? {})[0]]));
+
+function flatten(body) {
+  const out = [];
+  for (const rs of body.resourceSpans ?? []) {
+    const service = attrs(rs.resource?.attributes)['service.name'];
+    for (const ss of rs.scopeSpans ?? [])
+      for (const s of ss.spans ?? [])
+        out.push({
+          trace_id: s.traceId,
+          span_id: s.spanId,
+          parent_span_id: s.parentSpanId || null,
+          name: s.name,
+          kind: KINDS[s.kind] ?? String(s.kind),
+          service,
+          start_ns: s.startTimeUnixNano,
+          end_ns: s.endTimeUnixNano,
+          status: s.status?.code ?? 0,
+          attributes: attrs(s.attributes),
+        });
+  }
+  return out;
+}
+
+createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/v1/traces') {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      try {
+        const spans = flatten(JSON.parse(raw));
+        if (spans.length) appendFileSync(file, spans.map((s) => JSON.stringify(s)).join('\n') + '\n');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } catch (err) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(err.message) }));
+      }
+    });
+    return;
+  }
+  const m = req.method === 'GET' && req.url?.match(/^\/traces\/([0-9a-f]{32})$/);
+  if (m) {
+    let lines = [];
+    try {
+      lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      /* nothing received yet */
+    }
+    const spans = lines.map((l) => JSON.parse(l)).filter((s) => s.trace_id === m[1]);
+    return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ spans }));
+  }
+  if (req.url === '/healthz') return res.writeHead(200).end('ok');
+  res.writeHead(404).end();
+}).listen(port, '127.0.0.1', () => console.log(`OTLP/HTTP trace receiver on http://127.0.0.1:${port} → ${file}`));
