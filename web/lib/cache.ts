@@ -46,6 +46,18 @@ export function upsertTask(qc: QueryClient, task: Task, opts: { insert?: boolean
         return t.version > task.version ? t : task;
       }),
     }));
+    if (!found && opts.insert) {
+      // The server's copy of a task this tab is still creating (the realtime update can beat
+      // the POST's response) takes the optimistic row's place instead of appearing twice.
+      for (const p of pages) {
+        const i = p.items.findIndex((t) => t.id < 0 && t.title === task.title);
+        if (i >= 0) {
+          p.items = p.items.map((t, j) => (j === i ? task : t));
+          found = true;
+          break;
+        }
+      }
+    }
     if (!found && opts.insert && matchesQuery(task, query) && pages[0]) {
       pages[0] = { ...pages[0], items: [task, ...pages[0].items] };
       found = true;
@@ -67,10 +79,16 @@ export function replaceTempTask(qc: QueryClient, tempId: number, task: Task) {
     if (!data) continue;
     qc.setQueryData<Lists>(key, {
       ...data,
-      pages: data.pages.map((p) => ({ ...p, items: p.items.map((t) => (t.id === tempId ? task : t)) })),
+      // if the realtime update already listed the task, the optimistic row just goes away
+      pages: data.pages.map((p) => ({
+        ...p,
+        items: listed(data, task.id) ? p.items.filter((t) => t.id !== tempId) : p.items.map((t) => (t.id === tempId ? task : t)),
+      })),
     });
   }
 }
+
+const listed = (data: Lists, id: number) => data.pages.some((p) => p.items.some((t) => t.id === id));
 
 export function findTask(qc: QueryClient, id: number): Task | undefined {
   const direct = qc.getQueryData<Task>(['task', id]);

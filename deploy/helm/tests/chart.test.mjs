@@ -436,3 +436,35 @@ test('every alert has a promtool test where it fires and one where it stays sile
     );
   }
 });
+
+test('monitors scrape every role: ServiceMonitor selects each backend Service on its http port, PodMonitor each daprd', () => {
+  const docs = render(
+    [],
+    ['observability.serviceMonitor.enabled=true', 'observability.podMonitor.enabled=true', 'observability.grafanaDashboards.enabled=true'],
+  );
+  const sm = docs.find((d) => d.kind === 'ServiceMonitor');
+  const pm = docs.find((d) => d.kind === 'PodMonitor');
+  assert.ok(sm && pm, 'ServiceMonitor and PodMonitor render');
+  const matches = (labels, selector) =>
+    Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v) &&
+    (selector.matchExpressions ?? []).every((e) => e.operator === 'In' && e.values.includes(labels?.[e.key]));
+  const roles = ['api', 'notifier', 'recurrence', 'audit', 'realtime'];
+  for (const role of roles) {
+    const svc = docs.find((d) => d.kind === 'Service' && d.metadata.labels?.['app.kubernetes.io/component'] === role);
+    assert.ok(svc, `Service of ${role}`);
+    assert.ok(matches(svc.metadata.labels, sm.spec.selector), `ServiceMonitor selects the ${role} Service`);
+    assert.ok(
+      svc.spec.ports.some((p) => p.name === sm.spec.endpoints[0].port),
+      `${role} Service exposes the scraped port`,
+    );
+    const dep = docs.find((d) => d.kind === 'Deployment' && d.metadata.labels?.['app.kubernetes.io/component'] === role);
+    const pod = dep.spec.template;
+    assert.ok(matches(pod.metadata.labels, pm.spec.selector), `PodMonitor selects the ${role} pods`);
+    assert.notEqual(pod.metadata.annotations['dapr.io/enable-metrics'], 'false', `${role}: daprd metrics on`);
+  }
+  assert.equal(sm.spec.endpoints[0].path, '/metrics');
+  const dashboards = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboards'));
+  const files = fs.readdirSync(path.join(chart, 'dashboards')).filter((f) => f.endsWith('.json'));
+  assert.deepEqual(Object.keys(dashboards.data).sort(), files.sort());
+  for (const f of files) assert.equal(JSON.parse(dashboards.data[f]).uid, `kairos-${f.replace(/^kairos-|\.json$/g, '')}`);
+});
