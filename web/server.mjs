@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Serves the built web app on one origin together with the API.
 //
-// `/api/*`, `/docs*` and the `/ws` WebSocket are proxied to the backend at
-// KAIROS_API_URL (read at start-up, default http://127.0.0.1:4000); everything
-// else is Next.js. A custom server rather than `rewrites` because Next bakes
-// rewrite targets into the build and `next start` does not reliably proxy
-// WebSocket upgrades. In the cluster the ingress routes the same paths and the
+// `/api/*` and `/docs*` are proxied to the backend at KAIROS_API_URL (read at
+// start-up, default http://127.0.0.1:4000) and the `/ws` WebSocket to
+// KAIROS_WS_URL (default: KAIROS_API_URL; the realtime role in the distributed
+// mode, e.g. http://127.0.0.1:4004); everything else is Next.js. A custom
+// server rather than `rewrites` because Next bakes rewrite targets into the
+// build and `next start` does not reliably proxy WebSocket upgrades. In the cluster the ingress routes the same paths and the
 // standalone server (.next/standalone) is used instead.
 import { createServer, request } from 'node:http';
 import { dirname } from 'node:path';
@@ -16,7 +17,11 @@ const dir = dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? '0.0.0.0';
 const api = new URL(process.env.KAIROS_API_URL ?? 'http://127.0.0.1:4000');
+const ws = new URL(process.env.KAIROS_WS_URL || api.href);
 const PROXIED = /^\/(api\/|docs(\/|$|\?)|ws(\/|$|\?))/;
+const WEBSOCKET = /^\/ws(\/|$|\?)/;
+/** The backend that serves a path: the realtime WebSocket may live elsewhere than the API. */
+const upstreamFor = (url) => (WEBSOCKET.test(url ?? '') ? ws : api);
 
 const app = next({ dev: false, dir, hostname, port });
 await app.prepare();
@@ -31,8 +36,9 @@ function forwardHeaders(req) {
 }
 
 function proxy(req, res) {
+  const target = upstreamFor(req.url);
   const upstream = request(
-    { host: api.hostname, port: api.port || 80, method: req.method, path: req.url, headers: forwardHeaders(req) },
+    { host: target.hostname, port: target.port || 80, method: req.method, path: req.url, headers: forwardHeaders(req) },
     (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -48,7 +54,14 @@ function proxy(req, res) {
 }
 
 function proxyUpgrade(req, socket, head) {
-  const upstream = request({ host: api.hostname, port: api.port || 80, method: req.method, path: req.url, headers: forwardHeaders(req) });
+  const target = upstreamFor(req.url);
+  const upstream = request({
+    host: target.hostname,
+    port: target.port || 80,
+    method: req.method,
+    path: req.url,
+    headers: forwardHeaders(req),
+  });
   upstream.on('upgrade', (up, upSocket, upHead) => {
     const lines = [`HTTP/1.1 ${up.statusCode} ${up.statusMessage}`];
     for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);
@@ -75,6 +88,8 @@ server.on('upgrade', (req, socket, head) => {
   socket.destroy();
 });
 server.listen(port, hostname, () => {
-  console.log(`Kairos web on http://${hostname === '0.0.0.0' ? 'localhost' : hostname}:${port} (API ${api.origin})`);
+  console.log(
+    `Kairos web on http://${hostname === '0.0.0.0' ? 'localhost' : hostname}:${port} (API ${api.origin}, WebSocket ${ws.origin})`,
+  );
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)));

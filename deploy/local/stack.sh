@@ -4,8 +4,9 @@
 # The distributed mode of Kairos on one machine (`npm run stack`):
 #   PostgreSQL (postgres.sh), Kafka KRaft (kafka.sh), the Dapr control plane
 #   (dapr-control-plane.sh: sentry + scheduler) and, for every role, the app
-#   process with its own daprd (run-with-sidecar.sh); Prometheus and a Kafka lag
-#   exporter (monitoring.sh) when prometheus is installed.
+#   process with its own daprd (run-with-sidecar.sh); the web app on :3000 when
+#   it is built (its /api to the api role, its /ws to the realtime role);
+#   Prometheus and a Kafka lag exporter (monitoring.sh) when prometheus is installed.
 # State, logs and pid files: ${KAIROS_STACK_DIR:-<repo>/.stack} (logs/<name>.log).
 #
 # Configuration (environment):
@@ -18,6 +19,8 @@
 #   KAIROS_KEEP_ON_FAILURE=1 leave processes running when `up` fails
 #   DATABASE_URL / KAFKA_BROKERS  use these servers instead of starting local ones
 #   KAIROS_MONITORING    auto (start Prometheus if installed) | 1 (required) | 0 (off)
+#   KAIROS_STACK_WEB     auto (start the web app if web/.next is built) | 1 (required) | 0 (off)
+#   KAIROS_WEB_PORT      the web app's port (3000; the api role trusts :3000 by default)
 # Ports: role i of (api notifier recurrence audit realtime) gets app port 4000+i,
 # daprd HTTP 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i.
 set -euo pipefail
@@ -51,6 +54,41 @@ role_index() {
   return 1
 }
 
+WEB_PORT="${KAIROS_WEB_PORT:-3000}"
+web_wanted() {
+  case "${KAIROS_STACK_WEB:-auto}" in
+  0) return 1 ;;
+  1)
+    [[ -f $KAIROS_ROOT/web/.next/BUILD_ID ]] || die "web: web/.next is missing: build the web app first (npm run build -w web)"
+    ;;
+  *) [[ -f $KAIROS_ROOT/web/.next/BUILD_ID ]] || return 1 ;;
+  esac
+  [[ " $ROLES " == *" api "* ]]
+}
+
+# The web app (web/server.mjs): pages, with /api and /docs proxied to the api role
+# and /ws to the realtime role (or the api role when realtime is not in ROLES).
+start_web() {
+  local ws_port=4000
+  [[ " $ROLES " == *" realtime "* ]] && ws_port=4004
+  require_free_port "$WEB_PORT" "web"
+  (cd "$KAIROS_ROOT/web" && PORT="$WEB_PORT" HOST=127.0.0.1 NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 \
+    KAIROS_API_URL="http://127.0.0.1:4000" KAIROS_WS_URL="http://127.0.0.1:$ws_port" \
+    start_proc web node server.mjs)
+  wait_proc web 60 "web on :$WEB_PORT" http_ok "http://127.0.0.1:$WEB_PORT/sign-in" || fail_with_log web "the web app did not start"
+  log "stack: web app at http://127.0.0.1:$WEB_PORT"
+}
+
+web_status() {
+  local pid
+  if pid="$(proc_pid web)" && http_ok "http://127.0.0.1:$WEB_PORT/sign-in"; then
+    printf '%-22s %-8s %-6s %s\n' web "$pid" "$WEB_PORT" up
+  else
+    printf '%-22s %-8s %-6s %s\n' web "${pid:--}" "$WEB_PORT" DOWN
+    return 1
+  fi
+}
+
 role_ports() { # sets APP_PORT HTTP_PORT GRPC_PORT INTERNAL_PORT METRICS_PORT
   local i
   i="$(role_index "$1")"
@@ -62,6 +100,12 @@ up() {
   local t0=$SECONDS
   if [[ $ROLE_CMD == "$DEFAULT_ROLE_CMD" && ! -f $KAIROS_ROOT/backend/dist/main.js ]]; then
     die "backend/dist/main.js is missing: build the backend first (npm run build -w backend), or set KAIROS_ROLE_CMD"
+  fi
+  local with_web=0
+  if web_wanted; then
+    with_web=1
+    # the api role accepts sign-ins from the web app's origin
+    export KAIROS_TRUSTED_ORIGINS="${KAIROS_TRUSTED_ORIGINS:-http://localhost:$WEB_PORT,http://127.0.0.1:$WEB_PORT}"
   fi
   [[ ${KAIROS_SKIP_PROVISION:-0} == 1 ]] || "$HERE/provision.sh" all
   if [[ ${KAIROS_KEEP_ON_FAILURE:-0} != 1 ]]; then
@@ -98,6 +142,7 @@ up() {
         -- $cmd
     )
   done
+  if [[ $with_web == 1 ]]; then start_web; fi
   trap - ERR
   log "stack: up in $((SECONDS - t0)) s"
   status || true
@@ -107,6 +152,7 @@ down() {
   local role list=()
   for role in $ROLES; do list=("$role" "${list[@]}"); done
   "$HERE/monitoring.sh" stop || true
+  stop_proc web || true
   for role in "${list[@]}"; do "$HERE/run-with-sidecar.sh" stop "$role" || true; done
   "$HERE/dapr-control-plane.sh" stop || true
   "$HERE/kafka.sh" stop || true
@@ -129,6 +175,7 @@ status() {
     role_ports "$role"
     "$HERE/run-with-sidecar.sh" status "$role" --app-port "$APP_PORT" --dapr-http-port "$HTTP_PORT" || rc=1
   done
+  if [[ -f $KAIROS_RUN_DIR/web.pid ]]; then web_status || rc=1; fi
   if [[ -f $KAIROS_RUN_DIR/prometheus.pid ]]; then "$HERE/monitoring.sh" status || rc=1; fi
   echo "logs: $KAIROS_LOG_DIR"
   return $rc

@@ -1,6 +1,8 @@
 // Starts the backend (embedded mode, temp data dir), the built web app and Chromium
 // for the browser suite. KAIROS_E2E_BACKEND=mock uses e2e/mock-backend.mjs instead
-// of the real backend; KAIROS_E2E_API_URL / KAIROS_E2E_WEB_URL reuse running servers.
+// of the real backend; KAIROS_E2E_API_URL / KAIROS_E2E_WEB_URL reuse running servers
+// (the system tests run this suite against the distributed stack that way);
+// KAIROS_E2E_SHOTS_DIR puts the screenshots elsewhere than docs/screenshots.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +12,7 @@ import { chromium } from 'playwright-core';
 
 export const webDir = join(import.meta.dirname, '..');
 export const repoDir = join(webDir, '..');
-export const shotsDir = join(repoDir, 'docs', 'screenshots');
+export const shotsDir = process.env.KAIROS_E2E_SHOTS_DIR || join(repoDir, 'docs', 'screenshots');
 
 export const CHROMIUM_ARGS = [
   '--headless',

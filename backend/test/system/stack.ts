@@ -18,8 +18,9 @@ const root = resolve(import.meta.dirname, '../../..');
 
 export default function setup(project: TestProject) {
   const stackDir = process.env.KAIROS_STACK_DIR ?? mkdtempSync(join(tmpdir(), 'kairos-system-'));
-  // Prometheus too: the observability test queries it (it must start, not just "if installed").
-  const env = { ...process.env, KAIROS_STACK_DIR: stackDir, KAIROS_MONITORING: '1' };
+  // Prometheus and the web app too: the observability and browser tests use them (they
+  // must start, not just "if installed / built").
+  const env = { ...process.env, KAIROS_STACK_DIR: stackDir, KAIROS_MONITORING: '1', KAIROS_STACK_WEB: '1' };
   const run = (cmd: string) => execFileSync('bash', ['deploy/local/stack.sh', cmd], { cwd: root, env, stdio: 'inherit', timeout: 600_000 });
   try {
     run('up');
