@@ -56,7 +56,10 @@ write_secrets() {
 #  - name resolution through a SQLite file in the stack folder (instead of the
 #    standalone default mDNS, which multicasts on the host's network);
 #  - without mTLS, callers cannot be identified, so the global access-control
-#    default becomes allow.
+#    default becomes allow;
+#  - with a local trace receiver (OTEL_EXPORTER_OTLP_ENDPOINT, set by stack.sh when
+#    monitoring runs), the sidecars' own spans go to it in Zipkin's JSON format, which
+#    the receiver reads without a protobuf decoder (the chart uses OTLP/gRPC instead).
 render_config() {
   local out="$DAPR_STATE_DIR/config.yaml"
   if [[ $(cat "$DAPR_STATE_DIR/mtls" 2>/dev/null || echo off) == on ]]; then
@@ -64,6 +67,9 @@ render_config() {
   else
     sed -E '0,/^    defaultAction: deny$/s//    defaultAction: allow # relaxed: no mTLS locally/' \
       "$DAPR_RESOURCES/config.yaml" >"$out.tmp"
+  fi
+  if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
+    sed -i -E "s|^    stdout: false$|&\n    zipkin: # added by deploy/local/run-with-sidecar.sh\n      endpointAddress: '${OTEL_EXPORTER_OTLP_ENDPOINT%/}/api/v2/spans'|" "$out.tmp"
   fi
   cat >>"$out.tmp" <<EOF
   # added by deploy/local/run-with-sidecar.sh

@@ -16,6 +16,8 @@ interface SpanRecord {
   name: string;
   kind: string;
   service: string;
+  /** otlp: the roles' own spans; zipkin: the Dapr sidecars' */
+  source: 'otlp' | 'zipkin';
 }
 
 interface PromResult {
@@ -73,7 +75,7 @@ describe('observability against a live Prometheus', () => {
     socket?.ws.close();
   });
 
-  it('one task creation is one trace: api request → transaction → publish → Kafka → audit and recurrence handling', async () => {
+  it('one task creation is one trace: api request → transaction → publish → Kafka → sidecars → audit and recurrence handling', async () => {
     const user = await signUp('traced');
     const traceId = randomBytes(16).toString('hex');
     const res = await fetch(`${API}/api/v1/tasks`, {
@@ -94,25 +96,37 @@ describe('observability against a live Prometheus', () => {
       ['kairos-audit', 'consumer', 'audit process task-events'],
       ['kairos-recurrence', 'consumer', 'recurrence process task-events'],
       ['kairos-realtime', 'consumer', 'realtime process task-updates'],
+      // the consumers' sidecars deliver from Kafka (Dapr's spans, exported by daprd itself)
+      ['kairos-audit', 'client', 'pubsub/task-events', 'zipkin'],
+      ['kairos-recurrence', 'client', 'pubsub/task-events', 'zipkin'],
+      ['kairos-realtime', 'client', 'pubsub/task-updates', 'zipkin'],
     ];
     const spans = await eventually(
       async () => {
         const body = (await (await fetch(`${TRACES}/traces/${traceId}`)).json()) as { spans: SpanRecord[] };
-        const has = (w: string[]) => body.spans.some((s) => s.service === w[0] && s.kind === w[1] && s.name === w[2]);
+        const has = (w: string[]) =>
+          body.spans.some((s) => s.service === w[0] && s.kind === w[1] && s.name === w[2] && s.source === (w[3] ?? 'otlp'));
         return want.every(has) ? body.spans : null;
       },
       20_000,
       `spans of trace ${traceId}: ${want.map((w) => w.join(' ')).join(', ')}`,
     );
     // one tree: the request span → its transaction and one publish span per topic; each
-    // consumer's span → the publish span of its topic (daprd's own spans in between go to the
-    // collector configured in the cluster and are not exported locally)
+    // consumer's span and each sidecar's delivery span → the publish span of its topic;
+    // the delivery request the sidecar makes (POST /events/<topic>) → that sidecar's span
     const request = spans.find((s) => s.kind === 'server' && s.name === 'POST /api/v1/tasks')!;
     for (const s of spans.filter((x) => x.service === 'kairos-api' && x.kind !== 'server'))
       expect(s.parent_span_id, s.name).toBe(request.span_id);
     const publishOf = new Map(spans.filter((s) => s.kind === 'producer').map((s) => [s.span_id, s.name]));
     for (const c of spans.filter((s) => s.kind === 'consumer'))
       expect(publishOf.get(c.parent_span_id!), c.name).toBe(`publish ${c.name.split(' ').at(-1)}`);
+    const sidecarSpans = spans.filter((s) => s.source === 'zipkin');
+    for (const d of sidecarSpans)
+      expect(publishOf.get(d.parent_span_id!), `${d.service} ${d.name}`).toBe(`publish ${d.name.split('/')[1]}`);
+    const deliveries = spans.filter((s) => s.kind === 'server' && s.name.startsWith('POST /events/'));
+    expect(deliveries.length).toBeGreaterThanOrEqual(3);
+    for (const r of deliveries)
+      expect(sidecarSpans.find((d) => d.span_id === r.parent_span_id)?.service, `${r.service} ${r.name}`).toBe(r.service);
   });
 
   it('scrapes every role, every sidecar, the scheduler and the lag exporter', async () => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// A minimal OTLP/HTTP (JSON) trace receiver for the local stack: the roles export their
-// spans here (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318), spans are appended to
-// $SPANS_FILE as JSON lines, and GET /traces/<trace id> returns one trace's spans. In a
-// cluster the same exporters point at an OpenTelemetry Collector instead.
+// A minimal trace receiver for the local stack: the roles export their spans here over
+// OTLP/HTTP JSON (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318, POST /v1/traces),
+// the Dapr sidecars theirs in Zipkin v2 JSON (POST /api/v2/spans); spans are appended to
+// $SPANS_FILE as JSON lines (`source`: otlp | zipkin), and GET /traces/<trace id>
+// returns one trace's spans. In a cluster the same exporters point at an OpenTelemetry
+// Collector instead.
 //
 //   PORT=4318 SPANS_FILE=.stack/traces.jsonl node otlp-receiver.mjs
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -13,6 +15,27 @@ const file = process.env.SPANS_FILE ?? 'traces.jsonl';
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 const attrs = (list = []) => Object.fromEntries(list.map((a) => [a.key, Object.values(a.value ?? {})[0]]));
+
+/** Zipkin v2 (what daprd's zipkin exporter sends): timestamps and durations in µs. */
+function fromZipkin(body) {
+  if (!Array.isArray(body)) throw new Error('a Zipkin v2 body is a JSON array of spans');
+  return body.map((s) => {
+    const start = BigInt(s.timestamp ?? 0) * 1000n;
+    return {
+      trace_id: String(s.traceId).padStart(32, '0'),
+      span_id: s.id,
+      parent_span_id: s.parentId || null,
+      name: s.name,
+      kind: String(s.kind ?? 'internal').toLowerCase(),
+      service: s.localEndpoint?.serviceName,
+      source: 'zipkin',
+      start_ns: String(start),
+      end_ns: String(start + BigInt(s.duration ?? 0) * 1000n),
+      status: s.tags?.error ? 2 : 0,
+      attributes: s.tags ?? {},
+    };
+  });
+}
 
 function flatten(body) {
   const out = [];
@@ -27,6 +50,7 @@ function flatten(body) {
           name: s.name,
           kind: KINDS[s.kind] ?? String(s.kind),
           service,
+          source: 'otlp',
           start_ns: s.startTimeUnixNano,
           end_ns: s.endTimeUnixNano,
           status: s.status?.code ?? 0,
@@ -36,16 +60,20 @@ function flatten(body) {
   return out;
 }
 
+const RECEIVERS = { '/v1/traces': flatten, '/api/v2/spans': fromZipkin };
+
 createServer((req, res) => {
-  if (req.method === 'POST' && req.url === '/v1/traces') {
+  const receive = req.method === 'POST' && RECEIVERS[req.url ?? ''];
+  if (receive) {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       try {
-        const spans = flatten(JSON.parse(raw));
+        const spans = receive(JSON.parse(raw));
         if (spans.length) appendFileSync(file, spans.map((s) => JSON.stringify(s)).join('\n') + '\n');
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        // Zipkin answers 202 Accepted; OTLP 200 with an (empty) export response
+        res.writeHead(receive === fromZipkin ? 202 : 200, { 'content-type': 'application/json' }).end('{}');
       } catch (err) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(err.message) }));
       }
