@@ -69,6 +69,10 @@ web_wanted() {
 # The web app (web/server.mjs): pages, with /api and /docs proxied to the api role
 # and /ws to the realtime role (or the api role when realtime is not in ROLES).
 start_web() {
+  if proc_pid web >/dev/null; then
+    log "stack: web app already running (pid $(proc_pid web))"
+    return 0
+  fi
   local ws_port=4000
   [[ " $ROLES " == *" realtime "* ]] && ws_port=4004
   require_free_port "$WEB_PORT" "web"

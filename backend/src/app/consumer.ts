@@ -20,6 +20,11 @@ export interface Consumer<T extends Topic = Topic> {
   name: string;
   topic: T;
   handle(event: Envelope<z.infer<(typeof EVENT_SCHEMAS)[T]>>): Promise<void>;
+  /**
+   * Handles several events at once, all or nothing (a bulk delivery: one transaction for
+   * the lot instead of one per event). Without it a bulk delivery calls `handle` per event.
+   */
+  handleBatch?(events: Envelope<z.infer<(typeof EVENT_SCHEMAS)[T]>>[]): Promise<void>;
 }
 
 export function defineConsumer<T extends Topic>(c: Consumer<T>): Consumer<T> {

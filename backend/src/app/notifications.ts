@@ -5,9 +5,10 @@
  * sent per event, so redelivery never notifies twice.
  */
 import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION, TOPICS } from '../domain/events.js';
-import type { Clock, Mailer, PreferencesStore, ProcessedEvents, UnitOfWork, UserDirectory } from '../ports/index.js';
-import { defineConsumer } from './consumer.js';
+import type { z } from 'zod';
+import { SCHEMA_VERSION, TOPICS, type EVENT_SCHEMAS, type OutboxRecord } from '../domain/events.js';
+import type { Clock, Mailer, Preferences, PreferencesStore, ProcessedEvents, UnitOfWork, UserDirectory } from '../ports/index.js';
+import { defineConsumer, type Envelope } from './consumer.js';
 
 export interface NotifierDeps {
   uow: UnitOfWork;
@@ -19,61 +20,89 @@ export interface NotifierDeps {
   onDelivered?: (channel: 'in_app' | 'email', outcome: 'sent' | 'duplicate' | 'failed') => void;
 }
 
-export const notifierConsumer = (deps: NotifierDeps) =>
-  defineConsumer({
-    name: 'notifier',
-    topic: TOPICS.reminders,
-    async handle({ data }) {
-      const stored = await deps.uow.run(async (tx) => {
-        const n = await tx.notifications.insert({
+type ReminderDue = z.infer<(typeof EVENT_SCHEMAS)['reminders']>;
+
+export const notifierConsumer = (deps: NotifierDeps) => {
+  /**
+   * In-app first, for every event in one transaction of two statements: a notification
+   * each (none for an event already stored) and their `task-updates` events.
+   */
+  async function storeInApp(events: Envelope<ReminderDue>[]) {
+    const stored = await deps.uow.run(async (tx) => {
+      const notifications = await tx.notifications.insertMany(
+        events.map(({ data }) => ({
           event_id: data.event_id,
           user_id: data.user_id,
           task_id: data.task_id,
           title: data.title,
           due_at: data.due_at,
           remind_at: data.remind_at,
-        });
-        if (!n) return null;
+        })),
+      );
+      const updates: OutboxRecord[] = [];
+      notifications.forEach((n, i) => {
+        if (!n) return;
+        const { data, traceparent } = events[i]!;
         const event_id = randomUUID();
-        await tx.outbox.append([
-          {
-            kind: 'event',
+        updates.push({
+          kind: 'event',
+          event_id,
+          topic: TOPICS.taskUpdates,
+          type: 'notification',
+          user_id: data.user_id,
+          ...(traceparent ? { traceparent } : {}),
+          payload: {
             event_id,
-            topic: TOPICS.taskUpdates,
-            type: 'notification',
+            schema_version: SCHEMA_VERSION,
             user_id: data.user_id,
-            payload: {
-              event_id,
-              schema_version: SCHEMA_VERSION,
-              user_id: data.user_id,
-              type: 'notification',
-              notification: { ...n } as { id: number; task_id: number; [k: string]: unknown },
-              timestamp: deps.clock.now().toISOString(),
-            },
+            type: 'notification',
+            notification: { ...n } as { id: number; task_id: number; [k: string]: unknown },
+            timestamp: deps.clock.now().toISOString(),
           },
-        ]);
-        return n;
-      });
-      deps.onDelivered?.('in_app', stored ? 'sent' : 'duplicate');
-
-      const prefs = await deps.preferences.get(data.user_id);
-      if (!prefs.email_reminders || (await deps.processed.seen('notifier-email', data.event_id))) return;
-      const to = await deps.users.email(data.user_id);
-      if (!to) return;
-      const due = data.due_at
-        ? new Date(data.due_at).toLocaleString('en-GB', { timeZone: prefs.time_zone, dateStyle: 'medium', timeStyle: 'short' })
-        : null;
-      try {
-        await deps.mailer.send({
-          to,
-          subject: `Reminder: ${data.title}`,
-          text: due ? `"${data.title}" is due ${due} (${prefs.time_zone}).` : `Reminder: "${data.title}".`,
         });
-      } catch (err) {
-        deps.onDelivered?.('email', 'failed');
-        throw err; // retried by the delivery adapter; the in-app part above is already idempotent
-      }
-      await deps.processed.mark('notifier-email', data.event_id);
-      deps.onDelivered?.('email', 'sent');
-    },
+      });
+      await tx.outbox.append(updates);
+      return notifications;
+    });
+    for (const n of stored) deps.onDelivered?.('in_app', n ? 'sent' : 'duplicate');
+  }
+
+  /** Then e-mail, where the user asked for it, once per event (marked sent after sending). */
+  async function sendEmail(data: ReminderDue, prefs: Preferences) {
+    if (!prefs.email_reminders || (await deps.processed.seen('notifier-email', data.event_id))) return;
+    const to = await deps.users.email(data.user_id);
+    if (!to) return;
+    const due = data.due_at
+      ? new Date(data.due_at).toLocaleString('en-GB', { timeZone: prefs.time_zone, dateStyle: 'medium', timeStyle: 'short' })
+      : null;
+    try {
+      await deps.mailer.send({
+        to,
+        subject: `Reminder: ${data.title}`,
+        text: due ? `"${data.title}" is due ${due} (${prefs.time_zone}).` : `Reminder: "${data.title}".`,
+      });
+    } catch (err) {
+      deps.onDelivered?.('email', 'failed');
+      throw err; // retried by the delivery adapter; the in-app part above is already idempotent
+    }
+    await deps.processed.mark('notifier-email', data.event_id);
+    deps.onDelivered?.('email', 'sent');
+  }
+
+  async function handleBatch(events: Envelope<ReminderDue>[]) {
+    if (events.length === 0) return;
+    await storeInApp(events);
+    const prefsOf = new Map<string, Promise<Preferences>>();
+    for (const { data } of events) {
+      if (!prefsOf.has(data.user_id)) prefsOf.set(data.user_id, deps.preferences.get(data.user_id));
+      await sendEmail(data, await prefsOf.get(data.user_id)!);
+    }
+  }
+
+  return defineConsumer({
+    name: 'notifier',
+    topic: TOPICS.reminders,
+    handle: (event) => handleBatch([event]),
+    handleBatch,
   });
+};

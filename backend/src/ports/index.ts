@@ -140,15 +140,20 @@ export interface Notification {
 }
 
 export interface NotificationStore {
-  /** Stores the notification for a reminder event; null if that event was already stored. */
-  insert(n: {
-    event_id: string;
-    user_id: string;
-    task_id: number;
-    title: string;
-    due_at: string | null;
-    remind_at: string;
-  }): Promise<Notification | null>;
+  /**
+   * Stores the notifications for reminder events, in one statement; for each input, in
+   * order, its notification, or null if that event was already stored (or came twice).
+   */
+  insertMany(
+    ns: {
+      event_id: string;
+      user_id: string;
+      task_id: number;
+      title: string;
+      due_at: string | null;
+      remind_at: string;
+    }[],
+  ): Promise<(Notification | null)[]>;
   list(userId: string, opts: { unreadOnly: boolean; limit: number }): Promise<{ items: Notification[]; unread_count: number }>;
   markRead(userId: string, id: number | 'all'): Promise<number>;
 }

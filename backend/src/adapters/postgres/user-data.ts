@@ -61,20 +61,29 @@ function toNotification(r: typeof notifications.$inferSelect): Notification {
 
 export function createNotificationStore(db: Db): NotificationStore {
   return {
-    async insert(n) {
+    async insertMany(ns) {
+      if (ns.length === 0) return [];
       const rows = await db
         .insert(notifications)
-        .values({
-          eventId: n.event_id,
-          userId: n.user_id,
-          taskId: n.task_id,
-          title: n.title,
-          dueAt: n.due_at ? new Date(n.due_at) : null,
-          remindAt: new Date(n.remind_at),
-        })
+        .values(
+          ns.map((n) => ({
+            eventId: n.event_id,
+            userId: n.user_id,
+            taskId: n.task_id,
+            title: n.title,
+            dueAt: n.due_at ? new Date(n.due_at) : null,
+            remindAt: new Date(n.remind_at),
+          })),
+        )
         .onConflictDoNothing({ target: notifications.eventId })
         .returning();
-      return rows[0] ? toNotification(rows[0]) : null;
+      // RETURNING gives the inserted rows only, in no promised order: match them by event id
+      const inserted = new Map(rows.map((r) => [r.eventId, toNotification(r)]));
+      return ns.map((n) => {
+        const stored = inserted.get(n.event_id) ?? null;
+        inserted.delete(n.event_id); // the same event twice in one batch is stored once
+        return stored;
+      });
     },
     async list(userId, { unreadOnly, limit }) {
       const rows = await db

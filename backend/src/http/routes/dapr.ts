@@ -4,11 +4,14 @@
  *   handled; an event that breaks its contract answers DROP, which sends it to the
  *   topic's dead-letter topic; any other failure answers 500 so Dapr retries (per the
  *   resiliency policy) and dead-letters it when the retries run out.
+ * - POST /events/<topic>/bulk — a bulk subscription delivery (up to maxMessagesCount
+ *   CloudEvents): a status per entry with the same meaning, the valid ones handled
+ *   together (`handleBatch`: one transaction for the lot).
  * - POST /job/<name>      — a Dapr Jobs callback (reminders).
  * - POST /internal/tasks/next-occurrence — service invocation from the recurrence role.
  * - OPTIONS|POST /overdue-sweep — the cron input binding.
  */
-import { consumerSpanAttributes, inSpan, SpanKind, traceparentOf } from '../../observability/tracing.js';
+import { consumerSpanAttributes, inSpan, SpanKind, SpanStatusCode, startSpan, traceparentOf } from '../../observability/tracing.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -35,36 +38,99 @@ function acceptCloudEvents(app: FastifyInstance) {
   });
 }
 
+type Outcome = 'ok' | 'dead_lettered' | 'retried';
+interface BulkEntry {
+  entryId?: string;
+  event?: CloudEvent;
+}
+
+/** The event's contract-checked envelope, or the reason it can never be handled. */
+function envelopeOf(consumer: Consumer, ce: CloudEvent) {
+  const data = parseEvent(consumer.topic as Topic, ce.data);
+  const seq = ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? Number(ce.kairosseq) : undefined;
+  return { data, ...(seq !== undefined ? { seq } : {}) };
+}
+
 export async function subscriptionRoutes(app: FastifyInstance, opts: { consumers: Consumer[]; observe: DeliveryObserver; logger: Logger }) {
   acceptCloudEvents(app);
+  const observe = (consumer: Consumer, outcome: Outcome, started: number, ce: CloudEvent) =>
+    opts.observe(
+      consumer.name,
+      consumer.topic,
+      outcome,
+      (performance.now() - started) / 1000,
+      (ce.data as { timestamp?: string } | undefined)?.timestamp,
+    );
+  const deadLetter = (consumer: Consumer, ce: CloudEvent, err: Error) =>
+    opts.logger.error({ consumer: consumer.name, topic: consumer.topic, event_id: ce.id, reason: err.message }, 'event dead-lettered');
+
   for (const consumer of opts.consumers) {
     app.post(`/events/${consumer.topic}`, { schema: { hide: true } }, async (req, reply) => {
       const ce = (req.body ?? {}) as CloudEvent;
       const started = performance.now();
-      const eventTime = (ce.data as { timestamp?: string } | undefined)?.timestamp;
       try {
-        const data = parseEvent(consumer.topic as Topic, ce.data);
-        const seq = ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? Number(ce.kairosseq) : undefined;
+        const envelope = envelopeOf(consumer, ce);
         await inSpan(
           `${consumer.name} process ${consumer.topic}`,
           { kind: SpanKind.CONSUMER, parent: ce.traceparent, attributes: consumerSpanAttributes(consumer, ce.id) },
-          (span) => consumer.handle({ data, ...(seq !== undefined ? { seq } : {}), traceparent: traceparentOf(span) } as never),
+          (span) => consumer.handle({ ...envelope, traceparent: traceparentOf(span) } as never),
         );
-        opts.observe(consumer.name, consumer.topic, 'ok', (performance.now() - started) / 1000, eventTime);
+        observe(consumer, 'ok', started, ce);
         return { status: 'SUCCESS' };
       } catch (err) {
         if (err instanceof PoisonEventError) {
-          opts.logger.error(
-            { consumer: consumer.name, topic: consumer.topic, event_id: ce.id, reason: err.message },
-            'event dead-lettered',
-          );
-          opts.observe(consumer.name, consumer.topic, 'dead_lettered', (performance.now() - started) / 1000, eventTime);
+          deadLetter(consumer, ce, err);
+          observe(consumer, 'dead_lettered', started, ce);
           return { status: 'DROP' };
         }
         opts.logger.warn({ err, consumer: consumer.name, event_id: ce.id }, 'event handling failed; Dapr will retry');
-        opts.observe(consumer.name, consumer.topic, 'retried', (performance.now() - started) / 1000, eventTime);
+        observe(consumer, 'retried', started, ce);
         return reply.status(500).send({ status: 'RETRY' });
       }
+    });
+
+    app.post(`/events/${consumer.topic}/bulk`, { schema: { hide: true } }, async (req) => {
+      const entries = ((req.body as { entries?: BulkEntry[] } | null)?.entries ?? []).filter(
+        (e): e is Required<BulkEntry> => typeof e?.entryId === 'string',
+      );
+      const started = performance.now();
+      const statuses: { entryId: string; status: 'SUCCESS' | 'DROP' | 'RETRY' }[] = [];
+      // one consumer span per event, in the event's own trace, spanning the batch's handling
+      const valid: { entryId: string; ce: CloudEvent; span: ReturnType<typeof startSpan>['span']; envelope: object }[] = [];
+      for (const { entryId, event } of entries) {
+        const ce = event ?? {};
+        try {
+          const envelope = envelopeOf(consumer, ce);
+          const { span } = startSpan(`${consumer.name} process ${consumer.topic}`, {
+            kind: SpanKind.CONSUMER,
+            ...(ce.traceparent ? { parent: ce.traceparent } : {}),
+            attributes: { ...consumerSpanAttributes(consumer, ce.id), 'messaging.batch.message_count': entries.length },
+          });
+          valid.push({ entryId, ce, span, envelope: { ...envelope, traceparent: traceparentOf(span) } });
+        } catch (err) {
+          if (!(err instanceof PoisonEventError)) throw err;
+          deadLetter(consumer, ce, err);
+          observe(consumer, 'dead_lettered', started, ce);
+          statuses.push({ entryId, status: 'DROP' });
+        }
+      }
+      if (valid.length === 0) return { statuses };
+      let outcome: Outcome = 'ok';
+      try {
+        const events = valid.map((v) => v.envelope) as never[];
+        if (consumer.handleBatch) await consumer.handleBatch(events);
+        else for (const e of events) await consumer.handle(e);
+      } catch (err) {
+        outcome = 'retried';
+        opts.logger.warn({ err, consumer: consumer.name, events: valid.length }, 'bulk delivery failed; Dapr will retry it');
+        for (const v of valid) v.span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      }
+      for (const v of valid) {
+        v.span.end();
+        observe(consumer, outcome, started, v.ce);
+        statuses.push({ entryId: v.entryId, status: outcome === 'ok' ? 'SUCCESS' : 'RETRY' });
+      }
+      return { statuses };
     });
   }
 }

@@ -165,7 +165,8 @@ derived from this list, so they cannot drift apart.
 - name: reminders
   pubsub: kairos-pubsub
   topic: reminders
-  route: /events/reminders
+  route: /events/reminders/bulk
+  bulk: {maxMessagesCount: 100, maxAwaitDurationMs: 10}
   components: [notifier]
 - name: task-updates
   pubsub: kairos-broadcast
