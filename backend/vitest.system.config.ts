@@ -1,4 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The fault tests (kill -9 of a role, a Kafka restart) run last: the stack recovers from
+ * them without losing anything — that is what they prove — but Dapr's circuit breakers
+ * and back-offs take a while to close again, which would blur the timings other suites
+ * assert (e.g. the browser suite's "another browser sees the edit within a second").
+ */
+class FaultsLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const isFault = (f: TestSpecification) => f.moduleId.endsWith('/faults.test.ts');
+    return [...sorted.filter((f) => !isFault(f)), ...sorted.filter(isFault)];
+  }
+}
 
 // System tests: the distributed stack for real — PostgreSQL, Kafka, the Dapr scheduler
 // and sentry, and every role beside its own daprd (deploy/local/stack.sh).
@@ -10,6 +25,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     fileParallelism: false,
     pool: 'forks',
+    sequence: { sequencer: FaultsLast },
     env: { NODE_ENV: 'production', TEST: 'false' },
   },
 });

@@ -132,6 +132,9 @@ cmd_start() {
   # kairos-secrets.json relative to it.
   (
     cd "$DAPR_STATE_DIR"
+    # OTEL_* is for the app (OTLP/HTTP JSON); daprd would read it too and speak OTLP/gRPC to
+    # the receiver. Its spans go by the Configuration's zipkin exporter instead.
+    unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_SERVICE_NAME
     start_proc "$name-daprd" "$DAPRD_BIN" --mode standalone \
       --app-id "$app_id" --app-port "$app_port" --app-protocol http --app-channel-address 127.0.0.1 \
       --dapr-listen-addresses 127.0.0.1 \

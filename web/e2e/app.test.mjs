@@ -398,17 +398,31 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
       const t = await page.evaluate(
         () =>
           new Promise((resolve) => {
-            const before = document.activeElement?.getAttribute('data-task-id');
+            const focused = () => document.activeElement;
+            const before = focused()?.getAttribute('data-task-id');
             const t0 = performance.now();
-            document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
+            focused().dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
+            let frames = 0;
+            let gaveUp = false;
+            // no hang: after 5 s say where the focus is instead
+            const giveUp = setTimeout(() => {
+              gaveUp = true;
+              const at = focused();
+              resolve(
+                `no move from row ${before} in 5 s (${frames} frames): focus on <${at?.tagName} ${at?.getAttribute('data-task-id') ?? ''}>, visibility ${document.visibilityState}`,
+              );
+            }, 5000);
             const check = () => {
-              const now = document.activeElement?.getAttribute('data-task-id');
-              if (now && now !== before) requestAnimationFrame(() => resolve(performance.now() - t0));
+              if (gaveUp) return;
+              frames++;
+              const now = focused()?.getAttribute('data-task-id');
+              if (now && now !== before) requestAnimationFrame(() => (clearTimeout(giveUp), resolve(performance.now() - t0)));
               else requestAnimationFrame(check);
             };
             check();
           }),
       );
+      assert.equal(typeof t, 'number', `j press ${i + 1}: ${t}`);
       times.push(t);
     }
     times.sort((a, b) => a - b);
