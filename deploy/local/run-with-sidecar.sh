@@ -82,6 +82,20 @@ EOF
   mv "$out.tmp" "$out"
 }
 
+# start_app NAME APP_ID APP_PORT DAPR_HTTP_PORT DAPR_GRPC_PORT HEALTH_PATH CMD... : the app
+# process, with what it needs to find its sidecar; waits until it answers GET HEALTH_PATH.
+start_app() {
+  local name="$1" app_id="$2" app_port="$3" http_port="$4" grpc_port="$5" health="$6"
+  shift 6
+  log "$name: starting app ($*) on 127.0.0.1:$app_port"
+  PORT="$app_port" APP_ID="$app_id" DAPR_HTTP_PORT="$http_port" DAPR_GRPC_PORT="$grpc_port" \
+    DAPR_HOST=127.0.0.1 KAIROS_EVENTS=dapr \
+    DATABASE_URL="${DATABASE_URL:-$(local_database_url)}" \
+    start_proc "$name" "$@"
+  wait_proc "$name" "${KAIROS_APP_START_TIMEOUT:-60}" "$name GET $health" http_ok "http://127.0.0.1:$app_port$health" ||
+    fail_with_log "$name" "$name did not answer GET $health on port $app_port"
+}
+
 cmd_start() {
   local name="$1"
   shift
@@ -107,7 +121,15 @@ cmd_start() {
     log "$name: already running (app pid $(proc_pid "$name"), daprd pid $(proc_pid "$name-daprd"))"
     return 0
   fi
-  # a half-running pair (one of the two died) is restarted as a whole
+  if proc_pid "$name-daprd" >/dev/null && ! port_open "$app_port"; then
+    # The app died and its sidecar lives: restart the app alone, as a kubelet restarts a
+    # crashed container in its pod. The sidecar (app health checks) paused deliveries
+    # while the app was gone and resumes them once it answers again.
+    log "$name: app not running; restarting it beside its running sidecar"
+    start_app "$name" "$app_id" "$app_port" "$http_port" "$grpc_port" "$health" "$@"
+    return 0
+  fi
+  # otherwise (the sidecar died) the pair is restarted as a whole
   stop_proc "$name-daprd"
   stop_proc "$name"
   resolve_dapr || die "dapr: daprd not found; run deploy/local/provision.sh dapr"
@@ -148,19 +170,15 @@ cmd_start() {
       --scheduler-host-address "127.0.0.1:$SCHEDULER_GRPC_PORT" \
       --placement-host-address "" \
       --dapr-graceful-shutdown-seconds 5 \
+      --enable-app-health-check --app-health-check-path "$health" \
+      --app-health-probe-interval 2 --app-health-threshold 2 \
       --log-level "${DAPR_LOG_LEVEL:-info}" \
       "${mtls[@]}"
   )
   # The sidecar starts first, as in a Kubernetes pod: the app reads its secrets
   # through it (GET /v1.0/healthz/outbound answers once components are loaded, before
   # the app listens); the sidecar's own /v1.0/healthz then waits for the app.
-  log "$name: starting app ($*) on 127.0.0.1:$app_port"
-  PORT="$app_port" APP_ID="$app_id" DAPR_HTTP_PORT="$http_port" DAPR_GRPC_PORT="$grpc_port" \
-    DAPR_HOST=127.0.0.1 KAIROS_EVENTS=dapr \
-    DATABASE_URL="${DATABASE_URL:-$(local_database_url)}" \
-    start_proc "$name" "$@"
-  wait_proc "$name" "${KAIROS_APP_START_TIMEOUT:-60}" "$name GET $health" http_ok "http://127.0.0.1:$app_port$health" ||
-    fail_with_log "$name" "$name did not answer GET $health on port $app_port"
+  start_app "$name" "$app_id" "$app_port" "$http_port" "$grpc_port" "$health" "$@"
 
   wait_proc "$name-daprd" "${KAIROS_SIDECAR_START_TIMEOUT:-60}" "$name-daprd /v1.0/healthz" \
     http_ok "http://127.0.0.1:$http_port/v1.0/healthz" ||

@@ -33,19 +33,29 @@ export function TaskList(props: {
     if (last && last.index >= tasks.length - 5 && props.hasMore && !props.loadingMore) props.loadMore();
   }, [last, tasks.length, props.hasMore, props.loadingMore, props]);
 
-  // Keyboard selection (j/k) scrolls the row into view and moves focus to it.
+  // Keyboard selection (j/k) scrolls the row into view and moves focus to it. The row may
+  // not be rendered yet in the next frame (virtualised list, a realtime update re-rendering
+  // it), so try for a few frames.
   const selIndex = props.selectedId === null ? -1 : tasks.findIndex((t) => t.id === props.selectedId);
+  const focusSelectedRow = (attempts: number) => {
+    const el = parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`);
+    const active = document.activeElement;
+    // Never steal focus from a field or the editor that opened in the meantime.
+    const free = !active || active === document.body || !!parentRef.current?.contains(active);
+    if (!free || active === el) return;
+    if (el) el.focus({ preventScroll: true });
+    else if (attempts > 1) requestAnimationFrame(() => focusSelectedRow(attempts - 1));
+  };
   useEffect(() => {
     if (selIndex < 0 || !props.focusSelected) return;
     v.scrollToIndex(selIndex, { align: 'auto' });
-    requestAnimationFrame(() => {
-      const el = parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`);
-      const active = document.activeElement;
-      // Never steal focus from a field or the editor that opened in the meantime.
-      const free = !active || active === document.body || !!parentRef.current?.contains(active);
-      if (el && free && active !== el) el.focus({ preventScroll: true });
-    });
+    requestAnimationFrame(() => focusSelectedRow(10));
   }, [props.focusSelected]);
+  // A realtime update that re-renders the focused row drops the focus to <body>: while the
+  // keyboard is driving the selection, put it back on the selected row.
+  useEffect(() => {
+    if (selIndex >= 0 && props.focusSelected && document.activeElement === document.body) focusSelectedRow(1);
+  }, [tasks]);
 
   return (
     <div ref={parentRef} className="min-h-0 flex-1 overflow-y-auto" data-testid="task-scroller">
