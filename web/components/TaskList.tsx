@@ -34,11 +34,11 @@ export function TaskList(props: {
   }, [last, tasks.length, props.hasMore, props.loadingMore, props]);
 
   // Keyboard selection (j/k) scrolls the row into view and moves focus to it. The row may
-  // not be rendered yet in the next frame (virtualised list, a realtime update re-rendering
-  // it), so try for a few frames.
+  // not be rendered yet in the next frame (virtualised list), so try for a few frames.
   const selIndex = props.selectedId === null ? -1 : tasks.findIndex((t) => t.id === props.selectedId);
+  const selectedRow = () => parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`) ?? null;
   const focusSelectedRow = (attempts: number) => {
-    const el = parentRef.current?.querySelector<HTMLElement>(`[data-task-id="${props.selectedId}"]`);
+    const el = selectedRow();
     const active = document.activeElement;
     // Never steal focus from a field or the editor that opened in the meantime.
     const free = !active || active === document.body || !!parentRef.current?.contains(active);
@@ -51,14 +51,25 @@ export function TaskList(props: {
     v.scrollToIndex(selIndex, { align: 'auto' });
     requestAnimationFrame(() => focusSelectedRow(10));
   }, [props.focusSelected]);
-  // A realtime update that re-renders the focused row drops the focus to <body>: while the
-  // keyboard is driving the selection, put it back on the selected row.
+  // A focused row that a re-render removed (a realtime update, a list that reordered) drops
+  // the focus to <body>; it goes back to the selected row if that one is on screen.
+  const focusedRow = useRef<HTMLElement | null>(null);
   useEffect(() => {
-    if (selIndex >= 0 && props.focusSelected && document.activeElement === document.body) focusSelectedRow(1);
-  }, [tasks]);
+    const lost = focusedRow.current;
+    if (!lost || lost.isConnected || document.activeElement !== document.body) return;
+    focusedRow.current = null;
+    selectedRow()?.focus({ preventScroll: true });
+  });
 
   return (
-    <div ref={parentRef} className="min-h-0 flex-1 overflow-y-auto" data-testid="task-scroller">
+    <div
+      ref={parentRef}
+      className="min-h-0 flex-1 overflow-y-auto"
+      data-testid="task-scroller"
+      onFocus={(e) => {
+        if (e.target.dataset.taskId) focusedRow.current = e.target;
+      }}
+    >
       <div role="list" aria-label={props.label} style={{ height: v.getTotalSize(), position: 'relative' }}>
         {items.map((item) => {
           const task = tasks[item.index];

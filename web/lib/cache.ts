@@ -32,8 +32,22 @@ function listEntries(qc: QueryClient) {
   return qc.getQueriesData<Lists>({ queryKey: ['tasks'] });
 }
 
-/** Replace a task wherever it is listed (keeps its position; a stale version never wins). */
-export function upsertTask(qc: QueryClient, task: Task, opts: { insert?: boolean } = {}) {
+/**
+ * A task created after a list was read is not in it yet: it goes on top until the refetch
+ * sorts it in. One created before was already read — in its place, or on a page not loaded
+ * yet — so a late or replayed `task.created` must not pull it to the top.
+ */
+function createdSinceRead(task: Task, data: Lists): boolean {
+  const asOf = data.pages[0]?.as_of;
+  return !asOf || Date.parse(task.created_at) >= Date.parse(asOf);
+}
+
+/**
+ * Replace a task wherever it is listed (keeps its position; a stale version never wins).
+ * With `insert`, a task new to a list it matches goes on top; returns whether any list gained it.
+ */
+export function upsertTask(qc: QueryClient, task: Task, opts: { insert?: boolean } = {}): boolean {
+  let inserted = false;
   for (const [key, data] of listEntries(qc)) {
     if (!data) continue;
     const query = (key[1] ?? {}) as TaskQuery;
@@ -58,13 +72,14 @@ export function upsertTask(qc: QueryClient, task: Task, opts: { insert?: boolean
         }
       }
     }
-    if (!found && opts.insert && matchesQuery(task, query) && pages[0]) {
+    if (!found && opts.insert && matchesQuery(task, query) && pages[0] && createdSinceRead(task, data)) {
       pages[0] = { ...pages[0], items: [task, ...pages[0].items] };
-      found = true;
+      found = inserted = true;
     }
     if (found) qc.setQueryData<Lists>(key, { ...data, pages });
   }
   qc.setQueryData(['task', task.id], (old: Task | undefined) => (old && old.version > task.version ? old : task));
+  return inserted;
 }
 
 export function removeTask(qc: QueryClient, id: number) {

@@ -38,6 +38,7 @@ export function useRealtime(opts: {
   enabled: boolean;
   onNotification: (n: AppNotification) => void;
   onUnauthorized: () => void;
+  /** A task event that changed this tab's lists (`task.created`: only when a list gained the task). */
   onTaskEvent?: (type: string, task: Task) => void;
 }): ConnectionState {
   const qc = useQueryClient();
@@ -55,9 +56,16 @@ export function useRealtime(opts: {
     let lastId: string | null = sessionStorage.getItem('kairos.lastEventId');
     let connectedBefore = false;
 
-    const scheduleRefetch = (delay = 250) => {
+    // Coalesced: a burst of events (a replay, another tab's bulk edit) costs one refetch.
+    let tagsStale = false;
+    const scheduleRefetch = (delay = 250, tags = false) => {
+      tagsStale ||= tags;
       clearTimeout(refetch);
-      refetch = setTimeout(() => void qc.invalidateQueries({ queryKey: ['tasks'] }), delay);
+      refetch = setTimeout(() => {
+        void qc.invalidateQueries({ queryKey: ['tasks'] });
+        if (tagsStale) void qc.invalidateQueries({ queryKey: ['tags'] });
+        tagsStale = false;
+      }, delay);
     };
 
     const connect = async () => {
@@ -102,10 +110,8 @@ export function useRealtime(opts: {
             }
             break;
           case 'task.created':
-            upsertTask(qc, msg.task, { insert: true });
-            cb.current.onTaskEvent?.(msg.type, msg.task);
-            scheduleRefetch();
-            void qc.invalidateQueries({ queryKey: ['tags'] });
+            if (upsertTask(qc, msg.task, { insert: true })) cb.current.onTaskEvent?.(msg.type, msg.task);
+            scheduleRefetch(250, true);
             break;
           case 'task.updated':
           case 'task.completed':

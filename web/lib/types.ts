@@ -32,6 +32,8 @@ export interface Task {
 export interface TaskPage {
   items: Task[];
   next_cursor: string | null;
+  /** Server time the page was read at (absent from pages added locally). */
+  as_of?: string;
 }
 
 export interface ParseResult {

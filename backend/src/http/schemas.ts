@@ -96,7 +96,15 @@ export const taskResponse = z
     version: z.number().int(),
   })
   .describe('Task');
-export const taskPage = z.object({ items: z.array(taskResponse), next_cursor: z.string().nullable() });
+export const taskPage = z.object({
+  items: z.array(taskResponse),
+  next_cursor: z.string().nullable(),
+  as_of: z
+    .string()
+    .describe(
+      'Server time the page was read at: a task created after it may be missing from the page, one created before it is in the place the sort gives it',
+    ),
+});
 export const problemResponse = z
   .object({
     type: z.string(),

@@ -165,3 +165,17 @@ describe('keyset pagination', () => {
     expect(seen.slice(0, 30)).toEqual(ids);
   });
 });
+
+describe('as_of', () => {
+  it('says when the page was read: every listed task was created before it, a later one after it', async () => {
+    const before = Date.now();
+    const res = await list('sort=created&order=desc');
+    const asOf = Date.parse(res.json().as_of);
+    expect(asOf).toBeGreaterThanOrEqual(before - 1);
+    expect(asOf).toBeLessThanOrEqual(Date.now() + 1);
+    for (const task of res.json().items as { created_at: string }[]) expect(Date.parse(task.created_at)).toBeLessThanOrEqual(asOf);
+    const later = await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Added after the read' } });
+    expect(Date.parse(later.json().created_at)).toBeGreaterThanOrEqual(asOf);
+    await t.as(u, { method: 'DELETE', url: `/api/v1/tasks/${later.json().id}` });
+  });
+});

@@ -90,14 +90,16 @@ export async function taskRoutes(root: FastifyInstance, opts: TaskRoutesOptions)
       },
     },
     async (req, reply) => {
-      const page = await svc.list(req.userId, toListQuery(req.query, clock.now()));
+      const now = clock.now();
+      const asOf = now.toISOString();
+      const page = await svc.list(req.userId, toListQuery(req.query, now));
       if (page.itemsJson !== undefined) {
         // The store rendered the items' JSON: splice it in rather than parse and re-stringify it.
         // (A string body with a JSON content type is sent as is; the cast only quiets the type provider.)
-        const body = `{"items":${page.itemsJson},"next_cursor":${JSON.stringify(page.next_cursor)}}`;
+        const body = `{"items":${page.itemsJson},"next_cursor":${JSON.stringify(page.next_cursor)},"as_of":"${asOf}"}`;
         return reply.type('application/json; charset=utf-8').send(body as never);
       }
-      return { items: page.items.map(presentTask), next_cursor: page.next_cursor };
+      return { items: page.items.map(presentTask), next_cursor: page.next_cursor, as_of: asOf };
     },
   );
 
