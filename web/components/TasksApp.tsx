@@ -14,6 +14,7 @@ import { toast } from '@/lib/toast';
 import type { AppNotification, SavedView, Task, TaskPage } from '@/lib/types';
 import { FilterBar } from './FilterBar';
 import { HelpDialog } from './HelpDialog';
+import { Preferences } from './Preferences';
 import { Filter, Keyboard, Menu, Moon, Search, Sun } from './icons';
 import { NotificationCenter, type NotificationList } from './NotificationCenter';
 import { QuickAdd, type QuickAddHandle } from './QuickAdd';
@@ -366,22 +367,25 @@ export function TasksApp() {
         open={menuOpen}
         onClose={() => setMenuOpen(false)}
         footer={
-          <div className="flex items-center gap-2 text-sm">
-            <span className="min-w-0 flex-1 truncate text-zinc-700 dark:text-zinc-300" title={session.data?.user.email}>
-              {session.data?.user.name || session.data?.user.email}
-            </span>
-            <button
-              type="button"
-              onClick={async () => {
-                await signOut();
-                qc.clear();
-                router.replace('/sign-in');
-              }}
-              className="rounded-md px-2 py-1 text-xs font-medium hover:bg-zinc-200 dark:hover:bg-zinc-800"
-            >
-              Sign out
-            </button>
-          </div>
+          <>
+            <Preferences />
+            <div className="flex items-center gap-2 text-sm">
+              <span className="min-w-0 flex-1 truncate text-zinc-700 dark:text-zinc-300" title={session.data?.user.email}>
+                {session.data?.user.name || session.data?.user.email}
+              </span>
+              <button
+                type="button"
+                onClick={async () => {
+                  await signOut();
+                  qc.clear();
+                  router.replace('/sign-in');
+                }}
+                className="rounded-md px-2 py-1 text-xs font-medium hover:bg-zinc-200 dark:hover:bg-zinc-800"
+              >
+                Sign out
+              </button>
+            </div>
+          </>
         }
       />
       <main className="flex min-w-0 flex-1 flex-col" aria-label={title}>

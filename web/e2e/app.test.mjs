@@ -204,6 +204,27 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  it("keeps the reminder preferences: e-mail on or off, this device's time zone", async () => {
+    const email = page.getByRole('checkbox', { name: 'E-mail me reminders too' });
+    assert.equal(await email.isChecked(), false, 'e-mail reminders start off');
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/me/preferences') && r.request().method() === 'PUT'), email.check()]);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/me/preferences') && r.request().method() === 'PUT'),
+      page.getByRole('button', { name: 'Use Europe/Berlin' }).click(),
+    ]);
+    const saved = await apiCall(page, '/api/v1/me/preferences');
+    assert.deepEqual(saved.body, { email_reminders: true, time_zone: 'Europe/Berlin' });
+    await page.reload();
+    await page.getByTestId('pref-time-zone').filter({ hasText: 'Europe/Berlin' }).waitFor();
+    assert.equal(await email.isChecked(), true, 'the choice survives a reload');
+    assert.equal(await page.getByRole('button', { name: 'Use Europe/Berlin' }).count(), 0);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/me/preferences') && r.request().method() === 'PUT'),
+      email.uncheck(),
+    ]);
+    assert.equal((await apiCall(page, '/api/v1/me/preferences')).body.email_reminders, false);
+  });
+
   it('an edit in one browser shows up in another within a second', async () => {
     const ctx2 = await newContext();
     const page2 = await ctx2.newPage();

@@ -15,6 +15,7 @@ const users = new Map(); // email -> {id, email, name, password}
 const sessions = new Map(); // token -> userId
 const tasks = new Map(); // id -> task
 const views = [];
+const preferences = new Map();
 const notifications = [];
 const events = []; // {id, userId, msg}
 const history = []; // {id, task_id, userId, event_type, at, task_data}
@@ -204,7 +205,11 @@ function listTasks(userId, sp) {
   const limit = Number(sp.get('limit') ?? 50);
   const offset = Number(sp.get('cursor') ?? 0);
   const page = items.slice(offset, offset + limit);
-  return { items: page.map(pub), next_cursor: offset + limit < items.length ? String(offset + limit) : null };
+  return {
+    items: page.map(pub),
+    next_cursor: offset + limit < items.length ? String(offset + limit) : null,
+    as_of: new Date().toISOString(),
+  };
 }
 
 function complete(userId, t) {
@@ -360,6 +365,13 @@ const server = createServer(async (req, res) => {
     for (const t of tasks.values())
       if (t.user_id === userId && !t.completed) for (const tag of t.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
     return json(res, 200, { items: [...counts].sort((a, b) => b[1] - a[1]).map(([tag, count]) => ({ tag, count })) });
+  }
+  if (p === '/api/v1/me/preferences' && m === 'GET')
+    return json(res, 200, preferences.get(userId) ?? { email_reminders: false, time_zone: 'UTC' });
+  if (p === '/api/v1/me/preferences' && m === 'PUT') {
+    if (typeof body.email_reminders !== 'boolean' || typeof body.time_zone !== 'string') return problem(res, 400, 'Bad Request');
+    preferences.set(userId, { email_reminders: body.email_reminders, time_zone: body.time_zone });
+    return json(res, 200, preferences.get(userId));
   }
   if (p === '/api/v1/views' && m === 'GET')
     return json(res, 200, { items: views.filter((v) => v.userId === userId).map(({ userId: _u, ...v }) => v) });

@@ -7,7 +7,7 @@ import type { ParseResult, Task } from './types';
 
 let tempSeq = -1;
 
-function errMessage(err: unknown) {
+export function errMessage(err: unknown) {
   return err instanceof ApiError ? err.message : 'Something went wrong';
 }
 

@@ -1,0 +1,61 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/api';
+import { errMessage } from '@/lib/mutations';
+import { localTimeZone } from '@/lib/time';
+import { toast } from '@/lib/toast';
+
+interface Prefs {
+  email_reminders: boolean;
+  time_zone: string;
+}
+
+/** The user's reminder preferences: e-mail on or off, and the time zone e-mails are written in. */
+export function Preferences() {
+  const qc = useQueryClient();
+  const prefsQ = useQuery({ queryKey: ['preferences'], queryFn: ({ signal }) => api<Prefs>('/me/preferences', { signal }) });
+  const save = useMutation({
+    mutationFn: (p: Prefs) => api<Prefs>('/me/preferences', { method: 'PUT', body: p }),
+    onMutate: async (p) => {
+      await qc.cancelQueries({ queryKey: ['preferences'] });
+      const prev = qc.getQueryData<Prefs>(['preferences']);
+      qc.setQueryData(['preferences'], p);
+      return { prev };
+    },
+    onSuccess: (p) => qc.setQueryData(['preferences'], p),
+    onError: (err, _p, ctx) => {
+      qc.setQueryData(['preferences'], ctx?.prev);
+      toast({ message: `Could not save your preferences: ${errMessage(err)}`, tone: 'error' });
+    },
+  });
+  const prefs = prefsQ.data;
+  if (!prefs) return null;
+  const here = localTimeZone();
+  return (
+    <div className="space-y-1 pb-2 text-xs text-zinc-700 dark:text-zinc-300">
+      <label className="flex cursor-pointer items-center gap-2">
+        <input
+          type="checkbox"
+          checked={prefs.email_reminders}
+          onChange={(e) => save.mutate({ ...prefs, email_reminders: e.target.checked })}
+          className="h-3.5 w-3.5 accent-accent-600"
+        />
+        E-mail me reminders too
+      </label>
+      <p className="flex flex-wrap items-center gap-x-1">
+        <span>
+          Reminder e-mails in <span data-testid="pref-time-zone">{prefs.time_zone}</span>
+        </span>
+        {prefs.time_zone !== here && (
+          <button
+            type="button"
+            onClick={() => save.mutate({ ...prefs, time_zone: here })}
+            className="font-medium text-accent-700 underline-offset-2 hover:underline dark:text-accent-400"
+          >
+            Use {here}
+          </button>
+        )}
+      </p>
+    </div>
+  );
+}
