@@ -1,5 +1,6 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '@/lib/api';
 import { errMessage } from '@/lib/mutations';
 import { localTimeZone } from '@/lib/time';
@@ -14,21 +15,27 @@ interface Prefs {
 export function Preferences() {
   const qc = useQueryClient();
   const prefsQ = useQuery({ queryKey: ['preferences'], queryFn: ({ signal }) => api<Prefs>('/me/preferences', { signal }) });
+  // What the user chose shows at once (a controlled checkbox must not wait for a render
+  // after the request starts); the server's answer replaces it, an error takes it back.
+  const [draft, setDraft] = useState<Prefs | null>(null);
   const save = useMutation({
+    // one save at a time, in order: the last choice is the one that stays
+    scope: { id: 'preferences' },
     mutationFn: (p: Prefs) => api<Prefs>('/me/preferences', { method: 'PUT', body: p }),
-    onMutate: async (p) => {
-      await qc.cancelQueries({ queryKey: ['preferences'] });
-      const prev = qc.getQueryData<Prefs>(['preferences']);
-      qc.setQueryData(['preferences'], p);
-      return { prev };
+    onSuccess: (saved, sent) => {
+      qc.setQueryData(['preferences'], saved);
+      setDraft((d) => (d === sent ? null : d));
     },
-    onSuccess: (p) => qc.setQueryData(['preferences'], p),
-    onError: (err, _p, ctx) => {
-      qc.setQueryData(['preferences'], ctx?.prev);
+    onError: (err, sent) => {
+      setDraft((d) => (d === sent ? null : d));
       toast({ message: `Could not save your preferences: ${errMessage(err)}`, tone: 'error' });
     },
   });
-  const prefs = prefsQ.data;
+  const update = (p: Prefs) => {
+    setDraft(p);
+    save.mutate(p);
+  };
+  const prefs = draft ?? prefsQ.data;
   if (!prefs) return null;
   const here = localTimeZone();
   return (
@@ -37,7 +44,7 @@ export function Preferences() {
         <input
           type="checkbox"
           checked={prefs.email_reminders}
-          onChange={(e) => save.mutate({ ...prefs, email_reminders: e.target.checked })}
+          onChange={(e) => update({ ...prefs, email_reminders: e.target.checked })}
           className="h-3.5 w-3.5 accent-accent-600"
         />
         E-mail me reminders too
@@ -49,7 +56,7 @@ export function Preferences() {
         {prefs.time_zone !== here && (
           <button
             type="button"
-            onClick={() => save.mutate({ ...prefs, time_zone: here })}
+            onClick={() => update({ ...prefs, time_zone: here })}
             className="font-medium text-accent-700 underline-offset-2 hover:underline dark:text-accent-400"
           >
             Use {here}
