@@ -9,7 +9,17 @@
  * variables; without it trace ids are still created and propagated (and logged), just not
  * exported.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -77,12 +87,23 @@ export async function inSpan<T>(
   }
 }
 
-/** Starts a span the caller ends (for spans that outlive one function, like an HTTP request). */
-export function startSpan(name: string, opts: { kind?: SpanKind; parent?: string; attributes?: Attributes }): { span: Span; ctx: Context } {
+/**
+ * Starts a span the caller ends (for spans that outlive one function, like an HTTP request).
+ * `root` starts a trace of its own (with `links` to the spans it serves, e.g. a batch send).
+ */
+export function startSpan(
+  name: string,
+  opts: { kind?: SpanKind; parent?: string; root?: boolean; links?: Link[]; attributes?: Attributes },
+): { span: Span; ctx: Context } {
   const parent = contextFrom(opts.parent);
   const span = tracer().startSpan(
     name,
-    { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}) },
+    {
+      kind: opts.kind ?? SpanKind.INTERNAL,
+      ...(opts.root ? { root: true } : {}),
+      ...(opts.links ? { links: opts.links } : {}),
+      ...(opts.attributes ? { attributes: opts.attributes } : {}),
+    },
     parent,
   );
   return { span, ctx: trace.setSpan(parent, span) };

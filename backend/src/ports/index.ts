@@ -97,9 +97,10 @@ export interface PublishedEvent {
 /**
  * Publishes a batch of events to one topic, in order (in-process bus, or Dapr bulk publish →
  * Kafka). Resolves with the ids of the events that were not published (empty: all were);
- * rejects when the batch could not be sent at all.
+ * rejects when the batch could not be sent at all. `batch.traceparent` is the trace context
+ * of the send itself (each event carries its own).
  */
-export type EventPublisher = (topic: string, events: PublishedEvent[]) => Promise<{ failed: string[] }>;
+export type EventPublisher = (topic: string, events: PublishedEvent[], batch?: { traceparent?: string }) => Promise<{ failed: string[] }>;
 
 /** Schedules a one-shot job at an exact instant (in-process timer persisted in the DB, or Dapr Jobs). */
 export interface JobScheduler {

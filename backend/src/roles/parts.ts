@@ -100,18 +100,35 @@ export function createRelay(core: Core, deps: { publish: EventPublisher; schedul
           },
         }),
       );
+      // …and one span for the batch's single send, in a trace of its own linked to each
+      // event's (OpenTelemetry's batch convention); the sidecar's request span joins it
+      const send = startSpan(`send ${topic}`, {
+        kind: SpanKind.PRODUCER,
+        root: true,
+        links: spans.map((s) => ({ context: s.span.spanContext() })),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          'messaging.batch.message_count': records.length,
+        },
+      });
       let failedIds = new Set<string>();
       try {
         const events = records.map((r, i) => ({ ...toPublished(r), traceparent: traceparentOf(spans[i]!.span) }));
-        failedIds = new Set((await deps.publish(topic, events)).failed);
+        failedIds = new Set((await deps.publish(topic, events, { traceparent: traceparentOf(send.span) })).failed);
       } catch (err) {
         failedIds = new Set(records.map((r) => r.event_id));
+        send.span.recordException(err as Error);
         throw err;
       } finally {
         records.forEach((r, i) => {
           if (failedIds.has(r.event_id)) spans[i]!.span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
           spans[i]!.span.end();
         });
+        if (failedIds.size)
+          send.span.setStatus({ code: SpanStatusCode.ERROR, message: `${failedIds.size} of ${records.length} not published` });
+        send.span.end();
       }
       metrics.eventsPublished.inc({ topic, outcome: 'ok' }, records.length - failedIds.size);
       if (failedIds.size) metrics.eventsPublished.inc({ topic, outcome: 'error' }, failedIds.size);

@@ -3,10 +3,10 @@ import { createDaprPublisher } from '../../src/adapters/dapr/publisher.js';
 import { DaprError, type DaprSidecar } from '../../src/adapters/dapr/sidecar.js';
 
 function fakeSidecar(answer: (path: string, body: unknown) => void) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
+  const calls: { method: string; path: string; body: unknown; headers?: Record<string, string> }[] = [];
   const dapr = {
-    async request(method: string, path: string, o: { body?: unknown } = {}) {
-      calls.push({ method, path, body: o.body });
+    async request(method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) {
+      calls.push({ method, path, body: o.body, headers: o.headers });
       answer(path, o.body);
       return new Response(null, { status: 204 });
     },
@@ -40,6 +40,15 @@ describe('Dapr bulk publisher', () => {
       event: { id: 'a', source: 'kairos-api', kairosseq: '7', traceparent: events[0]!.traceparent, traceid: events[0]!.traceparent },
     });
     expect(second!.event).not.toHaveProperty('traceparent');
+  });
+
+  it("sends the batch's own trace context as the request's traceparent (none when it has none)", async () => {
+    const { dapr, calls } = fakeSidecar(() => {});
+    const batch = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await createDaprPublisher(dapr, 'kairos-api')('task-events', events, { traceparent: batch });
+    await createDaprPublisher(dapr, 'kairos-api')('task-events', events);
+    expect(calls[0]!.headers).toEqual({ traceparent: batch });
+    expect(calls[1]!.headers).toBeUndefined();
   });
 
   it('reports the entries Dapr lists as failed; the others count as published', async () => {

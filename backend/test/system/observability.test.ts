@@ -18,6 +18,8 @@ interface SpanRecord {
   service: string;
   /** otlp: the roles' own spans; zipkin: the Dapr sidecars' */
   source: 'otlp' | 'zipkin';
+  trace_id: string;
+  links?: { trace_id: string; span_id: string }[];
 }
 
 interface PromResult {
@@ -75,7 +77,7 @@ describe('observability against a live Prometheus', () => {
     socket?.ws.close();
   });
 
-  it('one task creation is one trace: api request → transaction → publish → Kafka → sidecars → audit and recurrence handling', async () => {
+  it('one task creation is one trace: api request → transaction → publish → Kafka → sidecars → audit and recurrence handling; the batch send links to it', async () => {
     const user = await signUp('traced');
     const traceId = randomBytes(16).toString('hex');
     const res = await fetch(`${API}/api/v1/tasks`, {
@@ -127,6 +129,28 @@ describe('observability against a live Prometheus', () => {
     expect(deliveries.length).toBeGreaterThanOrEqual(3);
     for (const r of deliveries)
       expect(sidecarSpans.find((d) => d.span_id === r.parent_span_id)?.service, `${r.service} ${r.name}`).toBe(r.service);
+
+    // the relay sends a batch in one request: its send span (a trace of its own) links to each
+    // event's publish span, and the api sidecar's span for that request is its child
+    const publish = spans.find((s) => s.name === 'publish task-events')!;
+    const send = await eventually(
+      async () => {
+        const body = (await (await fetch(`${TRACES}/links/${traceId}`)).json()) as { spans: SpanRecord[] };
+        return body.spans.find((s) => s.name === 'send task-events' && s.links?.some((l) => l.span_id === publish.span_id)) ?? null;
+      },
+      10_000,
+      `a 'send task-events' span linked to ${publish.span_id}`,
+    );
+    expect(send).toMatchObject({ service: 'kairos-api', kind: 'producer', parent_span_id: null });
+    const sidecarSend = await eventually(
+      async () => {
+        const body = (await (await fetch(`${TRACES}/traces/${send.trace_id}`)).json()) as { spans: SpanRecord[] };
+        return body.spans.find((s) => s.source === 'zipkin' && s.parent_span_id === send.span_id) ?? null;
+      },
+      10_000,
+      `the api sidecar's span under ${send.span_id}`,
+    );
+    expect(sidecarSend).toMatchObject({ service: 'kairos-api', name: '/v1.0-alpha1/publish/bulk/kairos-pubsub/task-events' });
   });
 
   it('scrapes every role, every sidecar, the scheduler and the lag exporter', async () => {

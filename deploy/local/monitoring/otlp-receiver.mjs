@@ -3,7 +3,8 @@
 // OTLP/HTTP JSON (OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318, POST /v1/traces),
 // the Dapr sidecars theirs in Zipkin v2 JSON (POST /api/v2/spans); spans are appended to
 // $SPANS_FILE as JSON lines (`source`: otlp | zipkin), and GET /traces/<trace id>
-// returns one trace's spans. In a cluster the same exporters point at an OpenTelemetry
+// returns one trace's spans, GET /links/<trace id> the spans of other traces that link to
+// it (e.g. the batch send of an event). In a cluster the same exporters point at an OpenTelemetry
 // Collector instead.
 //
 //   PORT=4318 SPANS_FILE=.stack/traces.jsonl node otlp-receiver.mjs
@@ -55,6 +56,7 @@ function flatten(body) {
           end_ns: s.endTimeUnixNano,
           status: s.status?.code ?? 0,
           attributes: attrs(s.attributes),
+          links: (s.links ?? []).map((l) => ({ trace_id: l.traceId, span_id: l.spanId })),
         });
   }
   return out;
@@ -80,7 +82,7 @@ createServer((req, res) => {
     });
     return;
   }
-  const m = req.method === 'GET' && req.url?.match(/^\/traces\/([0-9a-f]{32})$/);
+  const m = req.method === 'GET' && req.url?.match(/^\/(traces|links)\/([0-9a-f]{32})$/);
   if (m) {
     let lines = [];
     try {
@@ -88,7 +90,9 @@ createServer((req, res) => {
     } catch {
       /* nothing received yet */
     }
-    const spans = lines.map((l) => JSON.parse(l)).filter((s) => s.trace_id === m[1]);
+    const [, what, traceId] = m;
+    const wanted = what === 'traces' ? (s) => s.trace_id === traceId : (s) => s.links?.some((l) => l.trace_id === traceId);
+    const spans = lines.map((l) => JSON.parse(l)).filter(wanted);
     return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ spans }));
   }
   if (req.url === '/healthz') return res.writeHead(200).end('ok');

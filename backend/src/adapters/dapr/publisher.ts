@@ -30,7 +30,7 @@ export function toCloudEvent(event: PublishedEvent, source: string) {
 }
 
 export function createDaprPublisher(dapr: DaprSidecar, source: string): EventPublisher {
-  return async (topic, events) => {
+  return async (topic, events, batch) => {
     if (!events.length) return { failed: [] };
     const entries = events.map((event) => ({
       entryId: event.id,
@@ -39,7 +39,11 @@ export function createDaprPublisher(dapr: DaprSidecar, source: string): EventPub
       ...(event.key ? { metadata: { partitionKey: event.key } } : {}),
     }));
     try {
-      await dapr.request('POST', `${BULK_PUBLISH_API}/${PUBSUB}/${encodeURIComponent(topic)}`, { body: entries });
+      await dapr.request('POST', `${BULK_PUBLISH_API}/${PUBSUB}/${encodeURIComponent(topic)}`, {
+        body: entries,
+        // the sidecar's span for the request joins the relay's send span
+        ...(batch?.traceparent ? { headers: { traceparent: batch.traceparent } } : {}),
+      });
       return { failed: [] };
     } catch (err) {
       // A partial failure lists the entries that were not published; the others were.
