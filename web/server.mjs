@@ -6,8 +6,9 @@
 // KAIROS_WS_URL (default: KAIROS_API_URL; the realtime role in the distributed
 // mode, e.g. http://127.0.0.1:4004); everything else is Next.js. A custom
 // server rather than `rewrites` because Next bakes rewrite targets into the
-// build and `next start` does not reliably proxy WebSocket upgrades. In the cluster the ingress routes the same paths and the
-// standalone server (.next/standalone) is used instead.
+// build and `next start` does not reliably proxy WebSocket upgrades. In the
+// cluster the ingress routes the same paths and the standalone server
+// (.next/standalone) is used instead.
 import { createServer, request } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -73,11 +73,16 @@ start_web() {
     log "stack: web app already running (pid $(proc_pid web))"
     return 0
   fi
-  local ws_port=4000
-  [[ " $ROLES " == *" realtime "* ]] && ws_port=4004
+  local api_port ws_port
+  role_ports api
+  api_port=$APP_PORT ws_port=$APP_PORT
+  if [[ " $ROLES " == *" realtime "* ]]; then
+    role_ports realtime
+    ws_port=$APP_PORT
+  fi
   require_free_port "$WEB_PORT" "web"
   (cd "$KAIROS_ROOT/web" && PORT="$WEB_PORT" HOST=127.0.0.1 NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 \
-    KAIROS_API_URL="http://127.0.0.1:4000" KAIROS_WS_URL="http://127.0.0.1:$ws_port" \
+    KAIROS_API_URL="http://127.0.0.1:$api_port" KAIROS_WS_URL="http://127.0.0.1:$ws_port" \
     start_proc web node server.mjs)
   wait_proc web 60 "web on :$WEB_PORT" http_ok "http://127.0.0.1:$WEB_PORT/sign-in" || fail_with_log web "the web app did not start"
   log "stack: web app at http://127.0.0.1:$WEB_PORT"
