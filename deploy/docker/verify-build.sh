@@ -6,6 +6,8 @@
 #            (role all, embedded database) -> GET /healthz
 #   web:     npm ci -w web -> next build (standalone) -> node server.js -> GET /
 # Usage: deploy/docker/verify-build.sh [backend|web|all]   (default all)
+# With KAIROS_BUILD_OUT=DIR the runtime layouts are kept: DIR/backend is the backend
+# image's /app, DIR/web the web image's /app (deploy/cluster/images.sh builds on them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WHAT=${1:-all}
@@ -55,6 +57,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = backend ]; then
   wait_http "http://127.0.0.1:$port/healthz" "${PIDS[-1]}" "$WORK/backend.log"
   kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
   echo "  SIGTERM -> exited"
+  if [ -n "${KAIROS_BUILD_OUT:-}" ]; then mkdir -p "$KAIROS_BUILD_OUT" && cp -a "$WORK/app" "$KAIROS_BUILD_OUT/backend"; fi
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = web ]; then
@@ -79,6 +82,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = web ]; then
     wait_http "http://127.0.0.1:$port/" "${PIDS[-1]}" "$WORK/web.log"
     kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
     echo "  SIGTERM -> exited"
+    if [ -n "${KAIROS_BUILD_OUT:-}" ]; then mkdir -p "$KAIROS_BUILD_OUT" && cp -a "$WORK/webout" "$KAIROS_BUILD_OUT/web"; fi
   fi
 fi
 step "image build steps verified"

@@ -20,6 +20,9 @@ KAIROS_RUN_DIR="$KAIROS_STACK_DIR/run"
 export KAIROS_ROOT KAIROS_CACHE KAIROS_STACK_DIR
 
 DAPR_CACHE_DIR="$KAIROS_CACHE/dapr-$DAPR_VERSION"
+# Dapr commands built beside daprd: the local stack runs scheduler and sentry; the
+# Kubernetes images (deploy/cluster) also need operator, injector and placement.
+DAPR_CONTROL_PLANE_CMDS=(scheduler sentry operator injector placement)
 KAFKA_CACHE_DIR="$KAIROS_CACHE/kafka-$KAFKA_VERSION"
 
 # Ports of the infrastructure (override with the environment). All below

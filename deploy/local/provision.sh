@@ -110,7 +110,7 @@ provision_kafka() {
 # made from other sources is rebuilt.
 dapr_build_hash() {
   cat "$KAIROS_LOCAL_DIR/dapr-build/go.mod" "$KAIROS_LOCAL_DIR/dapr-build/go.sum" \
-    "$KAIROS_LOCAL_DIR"/dapr-build/daprd/*.go | sha256sum | cut -c1-16
+    "$KAIROS_LOCAL_DIR"/dapr-build/daprd/*.go <(echo "${DAPR_CONTROL_PLANE_CMDS[*]}") | sha256sum | cut -c1-16
 }
 
 provision_dapr() {
@@ -143,7 +143,7 @@ provision_dapr() {
   cp -r "$src/go.mod" "$src/go.sum" "$src/tools.go" "$src/daprd" "$dir/build/"
   export GOMODCACHE="$dir/gomodcache" GOCACHE="$dir/gocache" GOFLAGS="-mod=mod" CGO_ENABLED=0 GOTOOLCHAIN=local
   local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION"
-  log "dapr: building daprd, scheduler and sentry $DAPR_VERSION from source (cold: about 11 min on 2 cores, ~5.5 GB in $dir; a later rebuild: about 1 min)"
+  log "dapr: building daprd and the control plane (${DAPR_CONTROL_PLANE_CMDS[*]}) $DAPR_VERSION from source (cold: about 13 min on 2 cores, ~5.5 GB in $dir; a later rebuild: about 1 min)"
   local t0=$SECONDS
   # heartbeat while the long build runs
   (
@@ -155,28 +155,18 @@ provision_dapr() {
   # shellcheck disable=SC2064
   trap "kill $hb 2>/dev/null || true" EXIT
   local rc=0
+  # One go build for every command: the packages they share compile once.
   # go.sum is dapr's own go.sum plus the wrapper's additions: every module is
   # verified against it, so no checksum-database look-ups are needed.
-  local cmd
-  for cmd in scheduler sentry daprd; do
-    local tags="" pkg="github.com/dapr/dapr/cmd/$cmd"
-    [[ $cmd == daprd ]] && tags="-tags stablecomponents" pkg="./daprd"
-    log "  compiling $cmd $tags"
-    # shellcheck disable=SC2086
-    (cd "$dir/build" && go build -trimpath $tags -ldflags "$ldflags" -o "$dir/bin/$cmd.new" "$pkg") \
-      >>"$dir/build.log" 2>&1 || {
-      rc=$?
-      break
-    }
-  done
-  cd "$KAIROS_ROOT"
-  kill "$hb" 2>/dev/null || true
-  trap - EXIT
-  if ((rc != 0)); then
-    tail -n 30 "$dir/build.log" >&2
-    die "dapr: build failed (full log: $dir/build.log). Missing modules mean the Go module proxy is unreachable (check GOPROXY, GONOSUMDB/GOSUMDB); compile errors usually mean the Go version is too old"
-  fi
-  for cmd in scheduler sentry daprd; do mv "$dir/bin/$cmd.new" "$dir/bin/$cmd"; done
+  local pkgs=(./daprd) cmd
+  for cmd in "${DAPR_CONTROL_PLANE_CMDS[@]}"; do pkgs+=("github.com/dapr/dapr/cmd/$cmd"); done
+  rm -rf "$dir/bin.new"
+  mkdir -p "$dir/bin.new"
+  log "  compiling daprd ${DAPR_CONTROL_PLANE_CMDS[*]} (-tags stablecomponents)"
+  (cd "$dir/build" && go build -trimpath -tags stablecomponents -ldflags "$ldflags" -o "$dir/bin.new/" "${pkgs[@]}") \
+    >>"$dir/build.log" 2>&1 || rc=$?
+  for cmd in daprd "${DAPR_CONTROL_PLANE_CMDS[@]}"; do mv "$dir/bin.new/$cmd" "$dir/bin/$cmd"; done
+  rmdir "$dir/bin.new"
   echo "$src_hash" >"$dir/bin/.source-hash"
   log "dapr: built in $((SECONDS - t0)) s: $("$dir/bin/daprd" --version | head -n1) ($(du -sh "$dir" | cut -f1) in $dir)"
   if [[ ${KAIROS_DAPR_KEEP_GOCACHE:-1} == 0 ]]; then

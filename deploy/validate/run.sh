@@ -72,12 +72,12 @@ fi
 
 step "kube-score (zero critical findings)"
 # Exceptions, each for a reason:
-#  * minikube: container-image-pull-policy — images are built into Minikube's runtime
-#    (`minikube image build`) and must not be pulled (pullPolicy: Never); every other
-#    values file uses Always.
+#  * minikube, local-cluster: container-image-pull-policy — images are built into the
+#    node's runtime (`minikube image build`; deploy/cluster/images.sh) and must not be
+#    pulled (pullPolicy: Never); every other values file uses Always.
 for v in $(printf '%s\n' "${!VARIANTS[@]}" | sort); do
   ignore=()
-  [ "$v" = minikube ] && ignore=(--ignore-test container-image-pull-policy)
+  case "$v" in minikube | local-cluster) ignore=(--ignore-test container-image-pull-policy) ;; esac
   if ! "$KUBESCORE" score --output-format ci "${ignore[@]}" "$RENDER/$v.yaml" >"$RENDER/score-$v.txt"; then
     grep -E '^\[CRITICAL\]' "$RENDER/score-$v.txt" || cat "$RENDER/score-$v.txt"
     echo "kube-score: critical findings in $v"; exit 1
@@ -89,12 +89,12 @@ step "chart tests (node --test deploy/helm/tests)"
 HELM="$HELM" KUBE_VERSION="$KUBE_VERSION" node --test --test-reporter=spec "$ROOT/deploy/helm/tests/" 2>&1 | tail -n 40
 test "${PIPESTATUS[0]}" -eq 0
 
-step "actionlint (+ shellcheck of run: scripts and deploy/validate)"
+step "actionlint (+ shellcheck of run: scripts, deploy/validate and deploy/cluster)"
 # The shellcheck linter is a Debian package; install it once when possible (root + apt).
 if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   { apt-get install -y -qq shellcheck || { apt-get update -qq && apt-get install -y -qq shellcheck; }; } >/dev/null 2>&1 || true
 fi
-if command -v shellcheck >/dev/null; then shellcheck "$ROOT"/deploy/validate/*.sh; fi
+if command -v shellcheck >/dev/null; then shellcheck "$ROOT"/deploy/validate/*.sh; (cd "$ROOT/deploy/cluster" && shellcheck -x ./*.sh); fi
 if compgen -G "$ROOT/.github/workflows/*.yml" >/dev/null; then
   sc=(-shellcheck=)
   if command -v shellcheck >/dev/null; then sc=(-shellcheck=shellcheck); else echo "  (shellcheck not on PATH: run: scripts are not shell-checked; apt-get install shellcheck enables it)"; fi

@@ -342,7 +342,7 @@ test('guards: bad values fail the render', () => {
 });
 
 test('every values file of the chart is covered by a variant', () => {
-  assert.deepEqual(Object.keys(rendered).sort(), ['aks', 'default', 'external', 'gke', 'minikube', 'oke']);
+  assert.deepEqual(Object.keys(rendered).sort(), ['aks', 'default', 'external', 'gke', 'local-cluster', 'minikube', 'oke']);
 });
 
 // ---- Prometheus rules: the chart's PrometheusRule is rules/kairos.rules.yaml, every alert has a runbook
@@ -468,3 +468,63 @@ test('monitors scrape every role: ServiceMonitor selects each backend Service on
   assert.deepEqual(Object.keys(dashboards.data).sort(), files.sort());
   for (const f of files) assert.equal(JSON.parse(dashboards.data[f]).uid, `kairos-${f.replace(/^kairos-|\.json$/g, '')}`);
 });
+
+test('[local-cluster] managed Kafka with a CA of its own: pub/sub components carry caCert, KEDA its ca, both from the Secret', () => {
+  const docs = rendered['local-cluster'];
+  const pubsubs = ofKind(docs, 'Component').filter((c) => c.spec.type === 'pubsub.kafka');
+  assert.ok(pubsubs.length >= 2);
+  for (const c of pubsubs) {
+    const meta = Object.fromEntries(c.spec.metadata.map((m) => [m.name, m]));
+    assert.equal(meta.authType.value, 'password', c.metadata.name);
+    assert.equal(meta.saslMechanism.value, 'SHA-512', c.metadata.name);
+    assert.equal(meta.disableTls.value, 'false', c.metadata.name);
+    assert.deepEqual(meta.caCert.secretKeyRef, { name: 'kairos', key: 'kafka-ca-cert' }, c.metadata.name);
+  }
+  const auth = byName(docs, 'TriggerAuthentication', 'kairos-kafka');
+  assert.deepEqual(
+    auth.spec.secretTargetRef.find((r) => r.parameter === 'ca'),
+    { parameter: 'ca', name: 'kairos', key: 'kafka-ca-cert' },
+  );
+  // without privateCA (a provider with a publicly trusted certificate) there is no caCert
+  for (const c of ofKind(rendered.external, 'Component').filter((x) => x.spec.type === 'pubsub.kafka')) {
+    assert.ok(!c.spec.metadata.some((m) => m.name === 'caCert'), c.metadata.name);
+  }
+});
+
+test('values-local-cluster.yaml is values-minikube.yaml but for images, managed Kafka/PostgreSQL and the ingress', () => {
+  const read = (f) => parseDocument(fs.readFileSync(path.join(chart, f), 'utf8')).toJS();
+  const strip = (v) => {
+    const c = structuredClone(v);
+    delete c.default.image.backendRepository;
+    delete c.default.image.webRepository;
+    delete c.default.image.tag;
+    delete c.kafka;
+    delete c.postgresql;
+    delete c.ingress;
+    delete c.migrations;
+    delete c.networkPolicy.enabled;
+    return c;
+  };
+  assert.deepEqual(strip(read('values-local-cluster.yaml')), strip(read('values-minikube.yaml')));
+});
+
+for (const [variant, docs] of Object.entries(rendered)) {
+  test(`[${variant}] helm test: a smoke-test Pod checks every Service, and the NetworkPolicies let it`, () => {
+    const pod = byName(docs, 'Pod', 'kairos-smoke-test');
+    assert.ok(pod, 'smoke-test pod');
+    assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
+    const urls = pod.spec.containers[0].args.slice(1);
+    for (const c of [...BACKEND, 'web']) assert.ok(urls.some((u) => u.startsWith(`http://kairos-${c}:`)), `${c} checked`);
+    assert.equal(pod.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
+    if (!ofKind(docs, 'NetworkPolicy').length) return;
+    const own = byName(docs, 'NetworkPolicy', 'kairos-smoke-test');
+    assert.ok(own, 'the smoke test has its own policy');
+    for (const c of [...BACKEND, 'web']) {
+      const np = byName(docs, 'NetworkPolicy', `kairos-${c}`);
+      assert.ok(
+        np.spec.ingress.some((r) => r.from?.some((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'smoke-test')),
+        `${c} admits the smoke test`,
+      );
+    }
+  });
+}

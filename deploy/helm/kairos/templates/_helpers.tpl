@@ -215,6 +215,12 @@ scaleDown:
   value: {{ include "kairos.daprSaslMechanism" . | quote }}
 - name: disableTls
   value: {{ (not .Values.kafka.external.tls) | toString | quote }}
+{{- if and .Values.kafka.external.tls .Values.kafka.external.privateCA }}
+- name: caCert
+  secretKeyRef:
+    name: {{ .Values.secrets.existingSecret }}
+    key: {{ .Values.secrets.keys.kafkaCaCert }}
+{{- end }}
 {{- else }}
 - name: authType
   value: none

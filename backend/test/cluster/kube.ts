@@ -1,0 +1,38 @@
+/**
+ * The cluster as the tests see it: kubectl with the admin kubeconfig (the test process
+ * runs inside the cluster's network namespace, so Service and pod addresses answer).
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BIN = process.env.KAIROS_CLUSTER_BIN;
+if (!BIN || !process.env.KUBECONFIG) {
+  throw new Error('run the cluster tests with `npm run test:cluster` (inside the cluster namespace, after `npm run cluster up`)');
+}
+export const NAMESPACE = process.env.KAIROS_NAMESPACE ?? 'kairos';
+
+export function kubectl(...args: string[]): string {
+  return execFileSync(join(BIN, 'kubectl'), args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+}
+
+// Objects are whatever the API server returns; tests assert on the fields they need.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function getJson(...args: string[]): any {
+  return JSON.parse(kubectl('get', ...args, '-o', 'json'));
+}
+
+export function serviceUrl(component: string, scheme = 'http'): string {
+  const svc = getJson('-n', NAMESPACE, 'service', `kairos-${component}`);
+  return `${scheme}://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
+}
+
+/** Runs a Node.js snippet inside a pod's app container (the images carry node, not curl). */
+export function inPod(pod: string, container: string, script: string): string {
+  return kubectl('exec', '-n', NAMESPACE, pod, '-c', container, '--', 'node', '--input-type=module', '-e', script);
+}
+
+export function podsOf(component: string) {
+  return getJson('-n', NAMESPACE, 'pods', '-l', `app.kubernetes.io/component=${component}`).items.filter(
+    (p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp,
+  );
+}

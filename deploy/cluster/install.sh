@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# install.sh : installs Kairos into the running cluster the way an operator would
+# (docs/deploy-minikube.md), with the managed services of managed.sh:
+#   1. the CRDs the chart emits resources of (KEDA, Prometheus Operator)
+#   2. Dapr's own chart (from the Dapr module) with the images built here
+#   3. namespace `kairos` and the Secret `kairos` the chart reads (never in values)
+#   4. helm upgrade --install kairos deploy/helm/kairos -f values-local-cluster.yaml
+#   5. every workload Ready, then `helm test`
+# Prints the seconds from `helm install` to every pod Ready.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Chart tools and the modules holding the CRDs (cached by deploy/validate/tools.sh).
+# shellcheck source=../validate/tools.sh
+. "$KAIROS_ROOT/deploy/validate/tools.sh" >/dev/null
+HELM_BIN="$TOOLS_BIN/helm"
+helm() { KUBECONFIG="$KUBECONFIG_ADMIN" in_ns "$HELM_BIN" "$@"; }
+DAPR_CHART="$DAPR_CACHE_DIR/gomodcache/github.com/dapr/dapr@v$DAPR_VERSION/charts/dapr"
+[[ -f $DAPR_CHART/Chart.yaml ]] || die "Dapr's chart is missing at $DAPR_CHART: run deploy/local/provision.sh dapr"
+eval "$(bash "$CLUSTER_LIB_DIR/images.sh" tags)"
+NS="${KAIROS_NAMESPACE:-kairos}"
+TIMEOUT="${KAIROS_INSTALL_TIMEOUT:-15m}"
+
+crds() {
+  local f
+  for f in "$KEDA_MOD_DIR"/config/crd/bases/keda.sh_{scaledobjects,triggerauthentications}.yaml \
+    "$PROMOP_MOD_DIR"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,podmonitors,prometheusrules}.yaml; do
+    [[ -f $f ]] || die "CRD file $f missing (deploy/validate/tools.sh downloads its module)"
+    kc apply --server-side --force-conflicts -f "$f" >/dev/null
+  done
+  kc wait --for=condition=Established --timeout=60s crd/scaledobjects.keda.sh crd/servicemonitors.monitoring.coreos.com >/dev/null
+  log "install: CRDs of KEDA and Prometheus Operator present"
+}
+
+dapr() {
+  local t0=$SECONDS
+  log "install: Dapr $DAPR_VERSION control plane (Dapr's chart, images $DAPR_REGISTRY/*:$DAPR_TAG)"
+  helm upgrade --install dapr "$DAPR_CHART" -n dapr-system --create-namespace \
+    --set global.registry="$DAPR_REGISTRY" --set global.tag="$DAPR_TAG" --set global.imagePullPolicy=Never \
+    --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
+    --set global.logAsJson=true \
+    --set dapr_scheduler.replicaCount=1 --set dapr_scheduler.cluster.storageClassName=kairos-local \
+    --set dapr_placement.cluster.forceInMemoryLog=true \
+    --wait --timeout "$TIMEOUT" >/dev/null || {
+    kc -n dapr-system get pods -o wide >&2 || true
+    die "Dapr's chart did not become ready"
+  }
+  log "install: Dapr ready in $((SECONDS - t0)) s"
+}
+
+secret() {
+  kc create namespace "$NS" --dry-run=client -o yaml | kc apply -f - >/dev/null
+  local auth
+  auth="$(bash "$CLUSTER_LIB_DIR/managed.sh" secret better-auth-secret)"
+  kc -n "$NS" create secret generic kairos --dry-run=client -o yaml \
+    --from-literal=database-url="$(bash "$CLUSTER_LIB_DIR/managed.sh" database-url)" \
+    --from-literal=better-auth-secret="$auth$auth" \
+    --from-literal=kafka-username=kairos \
+    --from-literal=kafka-password="$(bash "$CLUSTER_LIB_DIR/managed.sh" secret kafka-password)" \
+    --from-literal=kafka-ca-cert="$(bash "$CLUSTER_LIB_DIR/managed.sh" ca)" | kc apply -f - >/dev/null
+  log "install: Secret $NS/kairos (database URL, auth secret, Kafka SASL credentials and CA)"
+}
+
+kairos() {
+  local t0=$SECONDS
+  log "install: helm upgrade --install kairos (values-local-cluster.yaml, ${BACKEND_IMAGE##*:})"
+  helm upgrade --install kairos "$KAIROS_ROOT/deploy/helm/kairos" -n "$NS" \
+    -f "$KAIROS_ROOT/deploy/helm/kairos/values-local-cluster.yaml" \
+    --set default.image.tag="${BACKEND_IMAGE##*:}" \
+    --wait --timeout "$TIMEOUT" >/dev/null || {
+    kc -n "$NS" get pods -o wide >&2 || true
+    die "helm install kairos did not become ready (kubectl -n $NS describe pods; logs in the pods)"
+  }
+  kc -n "$NS" wait --for=condition=Ready pod -l app.kubernetes.io/part-of=kairos,kairos.dev/tier!=migrate --timeout=300s >/dev/null
+  INSTALL_SECONDS=$((SECONDS - t0))
+  log "install: every Kairos pod Ready $INSTALL_SECONDS s after helm install"
+  echo "$INSTALL_SECONDS" >"$CLUSTER_DIR/install-seconds"
+  helm test kairos -n "$NS" --logs --timeout 5m >"$CLUSTER_DIR/logs/helm-test.log" 2>&1 || {
+    cat "$CLUSTER_DIR/logs/helm-test.log" >&2
+    die "helm test failed"
+  }
+  log "install: helm test passed"
+}
+
+crds
+dapr
+secret
+kairos
