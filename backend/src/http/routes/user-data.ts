@@ -8,7 +8,7 @@ import { timeZoneSchema } from '../../domain/task.js';
 import type { AuditStore, NotificationStore, PreferencesStore, ViewStore } from '../../ports/index.js';
 import type { Authenticate } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
-import { errorResponses, idParams, listQuery, problemResponse } from '../schemas.js';
+import { errorResponses, idParams, listQuery, problemResponse, taskResponse } from '../schemas.js';
 
 export interface UserDataRoutesOptions {
   authenticate: Authenticate;
@@ -22,9 +22,17 @@ export interface UserDataRoutesOptions {
 const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { sessionCookie: [] }];
 
 const historyResponse = z.object({
-  items: z.array(z.object({ id: z.number(), event_id: z.string(), event_type: z.string(), at: z.string(), task_data: z.unknown() })),
+  items: z.array(
+    z.object({
+      id: z.number(),
+      event_id: z.string(),
+      event_type: z.string(),
+      at: z.string(),
+      task_data: taskResponse.partial().describe('The task as this event left it'),
+    }),
+  ),
 });
-const notificationSchema = z.object({
+export const notificationSchema = z.object({
   id: z.number(),
   task_id: z.number(),
   title: z.string(),
@@ -64,7 +72,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
       const items = await opts.audit.history(req.userId, req.params.id, req.query.limit);
       // History outlives a deleted task; with neither, the task never was the caller's.
       if (items.length === 0) await opts.tasks.get(req.userId, req.params.id);
-      return { items };
+      return { items } as z.infer<typeof historyResponse>;
     },
   );
 
