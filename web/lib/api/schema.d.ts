@@ -2760,7 +2760,7 @@ export interface paths {
               /** @description Also send reminders by e-mail */
               email_reminders: boolean;
               /** @description Default time zone for quick-add and e-mails */
-              time_zone: unknown;
+              time_zone: string;
             };
           };
         };
@@ -2852,7 +2852,7 @@ export interface paths {
               /** @description Also send reminders by e-mail */
               email_reminders: boolean;
               /** @description Default time zone for quick-add and e-mails */
-              time_zone: unknown;
+              time_zone: string;
             };
           };
         };

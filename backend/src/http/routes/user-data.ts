@@ -47,6 +47,8 @@ const preferencesSchema = z
     time_zone: timeZoneSchema.describe('Default time zone for quick-add and e-mails'),
   })
   .strict();
+/** What GET returns: the time zone as stored (canonical), not the input rule. */
+const preferencesResponse = preferencesSchema.extend({ time_zone: z.string().describe('Default time zone for quick-add and e-mails') });
 /** A saved view stores the same query parameters GET /tasks takes (without paging). */
 const viewQuery = listQuery.omit({ cursor: true, limit: true }).partial().strict();
 const viewBody = z.object({ name: z.string().trim().min(1).max(60), query: z.record(z.string(), z.unknown()) }).strict();
@@ -135,7 +137,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
         tags: ['preferences'],
         security,
         summary: 'Notification and time-zone preferences',
-        response: { 200: preferencesSchema, ...errorResponses },
+        response: { 200: preferencesResponse, ...errorResponses },
       },
     },
     async (req) => opts.preferences.get(req.userId),
@@ -149,7 +151,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
         security,
         summary: 'Replace preferences',
         body: preferencesSchema,
-        response: { 200: preferencesSchema, ...errorResponses },
+        response: { 200: preferencesResponse, ...errorResponses },
       },
     },
     async (req) => opts.preferences.put(req.userId, req.body),
