@@ -1,7 +1,7 @@
 'use client';
+import type { SavedView, TagCount } from '@/lib/api/types';
 import type { SmartList } from '@/lib/filters';
 import { SMART_LISTS } from '@/lib/filters';
-import type { SavedView } from '@/lib/types';
 import { Calendar, Clock, Filter, Logo, Check, Tag, X } from './icons';
 
 const LIST_ICON: Record<SmartList, React.ReactNode> = {
@@ -18,7 +18,7 @@ export function Sidebar(props: {
   views: SavedView[];
   onView: (v: SavedView) => void;
   onDeleteView: (v: SavedView) => void;
-  tags: { tag: string; count: number }[];
+  tags: TagCount[];
   activeTags: string[];
   onTag: (t: string) => void;
   open: boolean;

@@ -165,6 +165,80 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'All tasks' }).click();
   });
 
+  it('keeps the view in the URL: a link opens it, back and forward step through it, a reload keeps it', async () => {
+    const rows = () => page.evaluate(() => document.querySelectorAll('[data-task-id]').length);
+    const params = () => Object.fromEntries(new URL(page.url()).searchParams);
+    const panel = page.getByTestId('task-panel');
+    const high = page.getByRole('group', { name: 'Priority' }).getByRole('button', { name: 'high' });
+    assert.deepEqual(params(), {}, 'all tasks, unfiltered: a bare URL');
+
+    await high.click();
+    await page.waitForURL((u) => u.searchParams.get('priority') === 'high');
+    await page.getByLabel('Search tasks').fill('rent');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'rent');
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 1);
+    const id = await row(page, 'Pay rent').getAttribute('data-task-id');
+    await row(page, 'Pay rent').getByRole('button', { name: 'Pay rent', exact: true }).click();
+    await panel.waitFor();
+    await page.waitForURL((u) => u.searchParams.get('task') === id);
+    assert.deepEqual(params(), { priority: 'high', q: 'rent', task: id });
+
+    // A link to this view, opened by the same user elsewhere, shows the same.
+    const other = await newContext();
+    try {
+      const p2 = await other.newPage();
+      await signIn(p2);
+      await p2.goto(page.url());
+      await p2.getByTestId('task-panel').getByLabel('Title').and(p2.locator('[value="Pay rent"]')).waitFor();
+      await p2.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 1);
+      assert.equal(await p2.getByLabel('Search tasks').inputValue(), 'rent');
+      assert.equal(
+        await p2.getByRole('group', { name: 'Priority' }).getByRole('button', { name: 'high' }).getAttribute('aria-pressed'),
+        'true',
+      );
+    } finally {
+      await other.close();
+    }
+
+    // Back: the editor closes, then the search goes, then the filter.
+    await page.goBack();
+    await panel.waitFor({ state: 'detached' });
+    assert.deepEqual(params(), { priority: 'high', q: 'rent' });
+    await page.goBack();
+    await page.waitForURL((u) => !u.searchParams.has('q'));
+    assert.equal(await page.getByLabel('Search tasks').inputValue(), '');
+    assert.equal(await rows(), 1);
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
+    assert.deepEqual(params(), {});
+    assert.equal(await high.getAttribute('aria-pressed'), 'false');
+
+    // Forward again, then a reload: the same list, filter, search and open task.
+    await page.goForward();
+    await page.goForward();
+    await page.goForward();
+    await panel.waitFor();
+    await page.reload();
+    await panel.getByLabel('Title').and(page.locator('[value="Pay rent"]')).waitFor();
+    assert.deepEqual(params(), { priority: 'high', q: 'rent', task: id });
+    assert.equal(await page.getByLabel('Search tasks').inputValue(), 'rent');
+    assert.equal(await rows(), 1);
+
+    // Closing the editor and choosing a list (by its shortcut) change the URL too.
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await panel.waitFor({ state: 'detached' });
+    assert.deepEqual(params(), { priority: 'high', q: 'rent' });
+    await page.locator('body').click({ position: { x: 5, y: 790 } });
+    await page.keyboard.press('5');
+    await page.waitForURL((u) => u.searchParams.get('list') === 'completed');
+    assert.deepEqual(params(), { list: 'completed', q: 'rent' }, 'a new list starts unfiltered, the search stays');
+    await page.getByLabel('Search tasks').fill('');
+    await page.waitForURL((u) => !u.searchParams.has('q'));
+    await page.getByRole('button', { name: 'All tasks' }).click();
+    await page.waitForURL((u) => u.search === '');
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
+  });
+
   it('completing a recurring task brings its next occurrence', async () => {
     const first = row(page, 'Water plants');
     const firstId = await first.getAttribute('data-task-id');
