@@ -212,6 +212,7 @@ export function TasksApp() {
         }}
         open={menuOpen}
         onClose={() => setMenuOpen(false)}
+        counts={authed}
         footer={
           <>
             <Preferences />
@@ -272,6 +273,8 @@ export function TasksApp() {
           <button
             type="button"
             aria-label="Keyboard shortcuts"
+            aria-keyshortcuts="?"
+            title="Keyboard shortcuts (?)"
             onClick={() => setHelpOpen(true)}
             className="hidden rounded-md p-2 hover:bg-zinc-100 sm:block dark:hover:bg-zinc-800"
           >

@@ -239,6 +239,45 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
   });
 
+  it("shows how many open tasks each list holds; the lists' shortcuts are hints, not numbers", async () => {
+    const nav = page.getByRole('navigation', { name: 'Lists' });
+    await nav.getByRole('button', { name: 'All tasks, 5 tasks', exact: true }).waitFor();
+    assert.equal(await nav.locator('kbd').count(), 0, 'no bare digits beside the lists');
+    const today = nav.getByRole('button', { name: /^Today/ });
+    assert.equal(await today.getAttribute('aria-keyshortcuts'), '2');
+    assert.match(await today.getAttribute('title'), /press 2/);
+    assert.equal(await nav.getByTestId('count-completed').count(), 0, 'completed tasks are not counted');
+
+    /** Waits until the sidebar shows `n` beside a list (no number: 0). */
+    const countIs = (list, n) =>
+      page.waitForFunction(
+        ([list, n]) => {
+          const el = document.querySelector(`nav [data-testid="count-${list}"]`);
+          return (el ? Number(el.textContent.match(/\d+/)[0]) : 0) === n;
+        },
+        [list, n],
+      );
+    const endOfToday = await page.evaluate(() => {
+      const d = new Date();
+      d.setHours(23, 59, 0, 0);
+      return d.toISOString();
+    });
+    const dueToday = await apiCall(page, `/api/v1/tasks?status=pending&due_to=${encodeURIComponent(endOfToday)}&limit=200`);
+    const before = dueToday.body.items.length;
+    await countIs('today', before);
+    const created = await apiCall(page, '/api/v1/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ title: 'Counted today', due_at: endOfToday, time_zone: 'Europe/Berlin' }),
+    });
+    assert.equal(created.status, 201);
+    await countIs('today', before + 1);
+    await nav.getByRole('button', { name: 'All tasks, 6 tasks', exact: true }).waitFor();
+    const deleted = await page.evaluate((id) => fetch(`/api/v1/tasks/${id}`, { method: 'DELETE' }).then((r) => r.status), created.body.id);
+    assert.equal(deleted, 204);
+    await nav.getByRole('button', { name: 'All tasks, 5 tasks', exact: true }).waitFor();
+    await countIs('today', before);
+  });
+
   it('completing a recurring task brings its next occurrence', async () => {
     const first = row(page, 'Water plants');
     const firstId = await first.getAttribute('data-task-id');
