@@ -1,7 +1,7 @@
 'use client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError } from '@/lib/api';
+import { ApiError } from '@/lib/api/error';
 import { Toasts } from '@/components/Toasts';
 
 export function Providers({ children }: { children: React.ReactNode }) {

@@ -1,36 +1,17 @@
 'use client';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/lib/api';
-import { errMessage } from '@/lib/mutations';
+import type { Preferences as Prefs } from '@/lib/api/types';
+import { useSavePreferences } from '@/lib/mutations';
+import { usePreferences } from '@/lib/queries';
 import { localTimeZone } from '@/lib/time';
-import { toast } from '@/lib/toast';
-
-interface Prefs {
-  email_reminders: boolean;
-  time_zone: string;
-}
 
 /** The user's reminder preferences: e-mail on or off, and the time zone e-mails are written in. */
 export function Preferences() {
-  const qc = useQueryClient();
-  const prefsQ = useQuery({ queryKey: ['preferences'], queryFn: ({ signal }) => api<Prefs>('/me/preferences', { signal }) });
+  const prefsQ = usePreferences();
   // What the user chose shows at once (a controlled checkbox must not wait for a render
   // after the request starts); the server's answer replaces it, an error takes it back.
   const [draft, setDraft] = useState<Prefs | null>(null);
-  const save = useMutation({
-    // one save at a time, in order: the last choice is the one that stays
-    scope: { id: 'preferences' },
-    mutationFn: (p: Prefs) => api<Prefs>('/me/preferences', { method: 'PUT', body: p }),
-    onSuccess: (saved, sent) => {
-      qc.setQueryData(['preferences'], saved);
-      setDraft((d) => (d === sent ? null : d));
-    },
-    onError: (err, sent) => {
-      setDraft((d) => (d === sent ? null : d));
-      toast({ message: `Could not save your preferences: ${errMessage(err)}`, tone: 'error' });
-    },
-  });
+  const save = useSavePreferences((sent) => setDraft((d) => (d === sent ? null : d)));
   const update = (p: Prefs) => {
     setDraft(p);
     save.mutate(p);

@@ -1,9 +1,10 @@
 'use client';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { api, ApiError } from '@/lib/api';
+import { ApiError } from '@/lib/api/client';
+import type { ParseResult } from '@/lib/api/types';
 import { useCreateTask } from '@/lib/mutations';
+import { parseQuickAdd } from '@/lib/queries';
 import { formatDue, formatMinutesBefore, formatFull } from '@/lib/time';
-import type { ParseResult } from '@/lib/types';
 import { Bell, Calendar, Flag, Repeat, Tag } from './icons';
 import { PRIORITY_STYLE } from './TaskRow';
 
@@ -33,7 +34,7 @@ export const QuickAdd = forwardRef<QuickAddHandle, { timeZone: string; onCreated
     }
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
-      api<ParseResult>('/parse', { method: 'POST', body: { text: t, time_zone: timeZone }, signal: ctrl.signal })
+      parseQuickAdd(t, timeZone, ctrl.signal)
         .then((r) => {
           setPreview(r);
           setPreviewFor(t);

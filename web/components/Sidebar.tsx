@@ -1,7 +1,8 @@
 'use client';
+import type { SavedView, TagCount } from '@/lib/api/types';
 import type { SmartList } from '@/lib/filters';
 import { SMART_LISTS } from '@/lib/filters';
-import type { SavedView } from '@/lib/types';
+import { useListCount } from '@/lib/queries';
 import { Calendar, Clock, Filter, Logo, Check, Tag, X } from './icons';
 
 const LIST_ICON: Record<SmartList, React.ReactNode> = {
@@ -18,12 +19,14 @@ export function Sidebar(props: {
   views: SavedView[];
   onView: (v: SavedView) => void;
   onDeleteView: (v: SavedView) => void;
-  tags: { tag: string; count: number }[];
+  tags: TagCount[];
   activeTags: string[];
   onTag: (t: string) => void;
   open: boolean;
   onClose: () => void;
   footer: React.ReactNode;
+  /** Whether to load and show how many tasks each list holds. */
+  counts: boolean;
 }) {
   const item = (active: boolean) =>
     `flex w-full items-center gap-2.5 rounded-md px-2.5 py-1.5 text-left text-sm ${
@@ -51,16 +54,13 @@ export function Sidebar(props: {
           <ul className="space-y-0.5">
             {SMART_LISTS.map((l) => (
               <li key={l.id}>
-                <button
-                  type="button"
-                  aria-current={props.active === l.id ? 'page' : undefined}
+                <SmartListButton
+                  list={l}
+                  active={props.active === l.id}
+                  counted={props.counts}
                   onClick={() => props.onList(l.id)}
-                  className={item(props.active === l.id)}
-                >
-                  {LIST_ICON[l.id]}
-                  <span className="flex-1">{l.label}</span>
-                  <kbd className="hidden font-mono text-[10px] text-zinc-600 dark:text-zinc-400 lg:inline">{l.key}</kbd>
-                </button>
+                  className={item}
+                />
               </li>
             ))}
           </ul>
@@ -119,5 +119,40 @@ export function Sidebar(props: {
         <div className="border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">{props.footer}</div>
       </nav>
     </>
+  );
+}
+
+/**
+ * A smart list with how many open tasks it holds (not shown while unknown or none; not for
+ * completed tasks). Its shortcut is in the tooltip and `aria-keyshortcuts`.
+ */
+function SmartListButton(props: {
+  list: (typeof SMART_LISTS)[number];
+  active: boolean;
+  counted: boolean;
+  onClick: () => void;
+  className: (active: boolean) => string;
+}) {
+  const { list: l, active } = props;
+  const count = useListCount(l.id, props.counted && l.id !== 'completed');
+  const shown = props.counted && l.id !== 'completed' && count !== null && count !== '0' ? count : null;
+  return (
+    <button
+      type="button"
+      aria-current={active ? 'page' : undefined}
+      aria-keyshortcuts={l.key}
+      aria-label={shown ? `${l.label}, ${shown} ${shown === '1' ? 'task' : 'tasks'}` : undefined}
+      title={`${l.label} (press ${l.key})`}
+      onClick={props.onClick}
+      className={props.className(active)}
+    >
+      {LIST_ICON[l.id]}
+      <span className="flex-1">{l.label}</span>
+      {shown && (
+        <span data-testid={`count-${l.id}`} className="text-xs tabular-nums text-zinc-600 dark:text-zinc-400">
+          {shown}
+        </span>
+      )}
+    </button>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { Task } from '@/lib/types';
+import type { Task } from '@/lib/api/types';
 import { TaskRow } from './TaskRow';
 
 export function TaskList(props: {

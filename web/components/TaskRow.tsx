@@ -1,7 +1,7 @@
 'use client';
 import { memo } from 'react';
 import { formatDue } from '@/lib/time';
-import type { Task } from '@/lib/types';
+import type { Task } from '@/lib/api/types';
 import { Bell, Calendar, Check, Repeat } from './icons';
 
 export const PRIORITY_STYLE: Record<Task['priority'], { ring: string; text: string; label: string }> = {

@@ -1,26 +1,32 @@
 'use client';
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, setUnauthorizedHandler, toQueryString } from '@/lib/api';
-import { signOut, useSession } from '@/lib/session';
-import { findTask } from '@/lib/cache';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { SavedView, Task } from '@/lib/api/types';
 import { buildQuery, EMPTY_FILTERS, SMART_LISTS, type Filters, type SmartList } from '@/lib/filters';
-import { useDeleteTask, useToggleComplete } from '@/lib/mutations';
-import { showBrowserNotification } from '@/lib/notify';
-import { useRealtime, type ConnectionState } from '@/lib/realtime';
+import { useDeleteTask, useDeleteView, useSaveView, useToggleComplete } from '@/lib/mutations';
+import { useReminderAlerts } from '@/lib/notify';
+import { useTags, useTask, useTaskList, useViews } from '@/lib/queries';
+import { useFreshTasks, useRealtime } from '@/lib/realtime';
+import { signOut, useSignedIn } from '@/lib/session';
+import { useShortcuts } from '@/lib/shortcuts';
 import { localTimeZone } from '@/lib/time';
-import { toast } from '@/lib/toast';
-import type { AppNotification, SavedView, Task, TaskPage } from '@/lib/types';
+import { listKey, parseViewState, useViewState, type ListRef } from '@/lib/url-state';
+import { ConnectionIndicator } from './ConnectionIndicator';
 import { FilterBar } from './FilterBar';
-import { HelpDialog } from './HelpDialog';
+import { Filter, Keyboard, Menu } from './icons';
+import { NotificationCenter } from './NotificationCenter';
 import { Preferences } from './Preferences';
-import { Filter, Keyboard, Menu, Moon, Search, Sun } from './icons';
-import { NotificationCenter, type NotificationList } from './NotificationCenter';
 import { QuickAdd, type QuickAddHandle } from './QuickAdd';
+import { SearchBox } from './SearchBox';
 import { Sidebar } from './Sidebar';
 import { TaskList } from './TaskList';
-import { TaskPanel } from './TaskPanel';
+import { ThemeToggle } from './ThemeToggle';
+
+// Loaded after the list: the editor when a task opens, the help when asked for.
+const loadTaskPanel = () => import('./task-panel/TaskPanel').then((m) => ({ default: m.TaskPanel }));
+const TaskPanel = lazy(loadTaskPanel);
+const HelpDialog = lazy(() => import('./HelpDialog').then((m) => ({ default: m.HelpDialog })));
 
 const EMPTY: Record<SmartList | 'view' | 'search', { title: string; body: string }> = {
   inbox: { title: 'Nothing on your plate', body: 'Press n and type something like “Call mom tomorrow 6pm”.' },
@@ -32,163 +38,100 @@ const EMPTY: Record<SmartList | 'view' | 'search', { title: string; body: string
   search: { title: 'No matches', body: 'Try another word, or clear the filters.' },
 };
 
-type Theme = 'light' | 'dark' | 'system';
-function applyTheme(t: Theme) {
-  const dark = t === 'dark' || (t === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
-  document.documentElement.classList.toggle('dark', dark);
+export function LoadingScreen() {
+  return (
+    <div className="flex h-dvh items-center justify-center text-sm text-zinc-600 dark:text-zinc-400" role="status">
+      Loading Kairos…
+    </div>
+  );
 }
 
-function isTyping(el: EventTarget | null) {
-  const e = el as HTMLElement | null;
-  if (!e || !e.tagName) return false;
-  return e.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName);
-}
-
+/**
+ * The list page. What it shows — list or saved view, filters, search, the open task — is
+ * the URL (`lib/url-state.ts`); what it reads and changes are the hooks in `lib/queries.ts`
+ * and `lib/mutations.ts`; the keyboard is `lib/shortcuts.ts`.
+ */
 export function TasksApp() {
   const router = useRouter();
   const qc = useQueryClient();
-  const session = useSession();
+  const session = useSignedIn();
   const authed = !!session.data;
-  const expiredRef = useRef(false);
-
-  useEffect(() => {
-    setUnauthorizedHandler(() => {
-      if (expiredRef.current) return;
-      expiredRef.current = true;
-      qc.clear();
-      router.replace(`/sign-in?expired=1&next=${encodeURIComponent(location.pathname)}`);
-    });
-  }, [qc, router]);
-  useEffect(() => {
-    if (session.isSuccess && !session.data && !expiredRef.current) router.replace('/sign-in');
-  }, [session.isSuccess, session.data, router]);
+  const [view, navigate] = useViewState();
 
   const [timeZone, setTimeZone] = useState('UTC');
   useEffect(() => setTimeZone(localTimeZone()), []);
-  const [list, setList] = useState<SmartList | SavedView>('inbox');
-  const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
-  const [search, setSearch] = useState('');
-  const [q, setQ] = useState('');
-  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [selectedId, setSelectedId] = useState<number | null>(view.task);
   const [focusTick, setFocusTick] = useState(0);
-  const [editingId, setEditingId] = useState<number | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   const [filtersOpen, setFiltersOpen] = useState(false);
-  const [theme, setTheme] = useState<Theme>('system');
-  const [fresh, setFresh] = useState<Set<number>>(new Set());
   const quickAdd = useRef<QuickAddHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
 
-  useEffect(() => setTheme((localStorage.getItem('kairos.theme') as Theme) || 'system'), []);
+  // The list: a smart list, or a saved view once the views are known.
+  const viewsQ = useViews(authed);
+  const savedView = typeof view.list === 'object' ? viewsQ.data?.find((v) => v.id === (view.list as { view: number }).view) : undefined;
+  const list: SmartList | SavedView | null = typeof view.list === 'string' ? view.list : (savedView ?? null);
   useEffect(() => {
-    const t = setTimeout(() => setQ(search), 200);
-    return () => clearTimeout(t);
-  }, [search]);
+    if (typeof view.list === 'object' && viewsQ.data && !savedView) navigate({ list: 'inbox' }, 'replace');
+  }, [view.list, viewsQ.data, savedView, navigate]);
+  const query = useMemo(() => (list ? buildQuery(list, view.filters, view.q) : {}), [list, view.filters, view.q]);
+  const tasksQ = useTaskList(query, authed && list !== null);
+  const tasks = tasksQ.tasks;
+  const tagsQ = useTags(authed);
+  const tagNames = useMemo(() => (tagsQ.data ?? []).map((t) => t.tag), [tagsQ.data]);
 
-  const query = useMemo(() => buildQuery(list, filters, q), [list, filters, q]);
-  const tasksQ = useInfiniteQuery({
-    queryKey: ['tasks', query],
-    queryFn: ({ pageParam, signal }) => api<TaskPage>(`/tasks${toQueryString({ ...query, limit: '100', cursor: pageParam })}`, { signal }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-    enabled: authed,
-    placeholderData: keepPreviousData,
-  });
-  const tasks = useMemo(() => {
-    const seen = new Set<number>();
-    const out: Task[] = [];
-    for (const p of tasksQ.data?.pages ?? [])
-      for (const t of p.items) {
-        if (seen.has(t.id)) continue;
-        seen.add(t.id);
-        out.push(t);
-      }
-    return out;
-  }, [tasksQ.data]);
+  // The open task. Opening one adds a history entry (back closes it); closing goes back
+  // to that entry's predecessor when this page added it, else changes the URL in place.
+  const pushedTask = useRef(false);
+  const go = useCallback<typeof navigate>(
+    (change, how = 'push') => {
+      if (how === 'push') pushedTask.current = false;
+      navigate(change, how);
+    },
+    [navigate],
+  );
+  const openTask = useCallback(
+    (id: number) => {
+      setSelectedId(id);
+      const open = parseViewState(new URLSearchParams(location.search)).task !== null;
+      go({ task: id }, open ? 'replace' : 'push');
+      if (!open) pushedTask.current = true;
+    },
+    [go],
+  );
+  const closeTask = useCallback(() => {
+    if (pushedTask.current) {
+      pushedTask.current = false;
+      history.back();
+    } else go({ task: null }, 'replace');
+  }, [go]);
+  const editQ = useTask(view.task, authed);
+  useEffect(() => {
+    if (editQ.isError) closeTask();
+  }, [editQ.isError, closeTask]);
 
-  const tagsQ = useQuery({
-    queryKey: ['tags'],
-    queryFn: () => api<{ items: { tag: string; count: number }[] }>('/tags'),
-    enabled: authed,
-  });
-  const tagNames = useMemo(() => (tagsQ.data?.items ?? []).map((t) => t.tag), [tagsQ.data]);
-  const viewsQ = useQuery({
-    queryKey: ['views'],
-    queryFn: async () => {
-      const r = await api<{ items: SavedView[] } | SavedView[]>('/views');
-      return Array.isArray(r) ? r : r.items;
+  const selectList = useCallback(
+    (l: ListRef) => {
+      go({ list: l, filters: EMPTY_FILTERS });
+      setSelectedId(null);
+      setMenuOpen(false);
     },
-    enabled: authed,
-  });
-  const saveView = useMutation({
-    mutationFn: (name: string) => {
-      const { due_from: _f, due_to: _t, ...rest } = query;
-      return api<SavedView>('/views', {
-        method: 'POST',
-        body: { name, query: filters.due === 'today' || filters.due === 'week' || typeof list === 'string' ? rest : query },
-      });
-    },
-    onSuccess: (v) => {
-      void qc.invalidateQueries({ queryKey: ['views'] });
-      toast({ message: `Saved view “${v.name}”`, tone: 'success' });
-      setList(v);
-      setFilters(EMPTY_FILTERS);
-      setSearch('');
-    },
-    onError: (e) => toast({ message: `Could not save the view: ${(e as Error).message}`, tone: 'error' }),
-  });
-  const deleteView = useMutation({
-    mutationFn: (v: SavedView) => api(`/views/${v.id}`, { method: 'DELETE' }),
-    onSuccess: (_r, v) => {
-      void qc.invalidateQueries({ queryKey: ['views'] });
-      if (typeof list !== 'string' && list.id === v.id) setList('inbox');
-    },
+    [go],
+  );
+  const setFilters = useCallback((filters: Filters) => go({ filters }), [go]);
+  const saveView = useSaveView((v) => go({ list: { view: v.id }, filters: EMPTY_FILTERS, q: '' }));
+  const deleteView = useDeleteView((v) => {
+    if (typeof view.list === 'object' && view.list.view === v.id) go({ list: 'inbox' }, 'replace');
   });
 
   const toggle = useToggleComplete();
   const del = useDeleteTask();
   const onToggle = useCallback((t: Task) => toggle.mutate(t), [toggle]);
-  const onOpen = useCallback((t: Task) => {
-    setSelectedId(t.id);
-    setEditingId(t.id);
-  }, []);
+  const onOpen = useCallback((t: Task) => openTask(t.id), [openTask]);
 
-  const openTask = useCallback((id: number) => {
-    setSelectedId(id);
-    setEditingId(id);
-  }, []);
-  const editQ = useQuery({
-    queryKey: ['task', editingId],
-    queryFn: () => api<Task>(`/tasks/${editingId}`),
-    enabled: authed && editingId !== null && editingId > 0,
-    initialData: () => (editingId !== null ? findTask(qc, editingId) : undefined),
-    staleTime: 5_000,
-  });
-  useEffect(() => {
-    if (editQ.isError) setEditingId(null);
-  }, [editQ.isError]);
-
-  const onNotification = useCallback(
-    (n: AppNotification) => {
-      toast({ message: `Reminder: ${n.title}`, action: { label: 'Open', run: () => openTask(n.task_id) }, timeout: 10_000 });
-      showBrowserNotification(n, () => openTask(n.task_id));
-    },
-    [openTask],
-  );
-  const onTaskEvent = useCallback((type: string, task: Task) => {
-    if (type !== 'task.created') return;
-    setFresh((s) => new Set(s).add(task.id));
-    setTimeout(
-      () =>
-        setFresh((s) => {
-          const n = new Set(s);
-          n.delete(task.id);
-          return n;
-        }),
-      2000,
-    );
-  }, []);
+  const onNotification = useReminderAlerts(openTask);
+  const [fresh, onTaskEvent] = useFreshTasks();
   const conn = useRealtime({
     enabled: authed,
     onNotification,
@@ -196,129 +139,36 @@ export function TasksApp() {
     onUnauthorized: () => router.replace('/sign-in?expired=1'),
   });
 
-  // Reminders that arrive by polling (e.g. while the socket was down) are announced too.
-  const knownNotifications = useRef<Set<string> | null>(null);
-  const notifications = qc.getQueryData<NotificationList>(['notifications']);
+  useShortcuts(
+    { tasks, selectedId, editingId: view.task, helpOpen },
+    {
+      focusQuickAdd: () => quickAdd.current?.focus(),
+      focusSearch: () => searchRef.current?.focus(),
+      select: (id, focus) => {
+        setSelectedId(id);
+        if (focus) setFocusTick((x) => x + 1);
+      },
+      toggle: (t) => toggle.mutate(t),
+      edit: openTask,
+      closeEditor: closeTask,
+      remove: del,
+      help: () => setHelpOpen(true),
+      list: selectList,
+    },
+  );
+  // The editor's code is fetched while the list is idle, so opening a task does not wait for it.
   useEffect(() => {
-    const unsub = qc.getQueryCache().subscribe((ev) => {
-      if (ev.type !== 'updated' || ev.query.queryKey[0] !== 'notifications') return;
-      const data = ev.query.state.data as NotificationList | undefined;
-      if (!data) return;
-      if (!knownNotifications.current) {
-        knownNotifications.current = new Set(data.items.map((n) => String(n.id)));
-        return;
-      }
-      for (const n of data.items) {
-        if (knownNotifications.current.has(String(n.id))) continue;
-        knownNotifications.current.add(String(n.id));
-        if (!n.read_at && Date.now() - new Date(n.created_at).getTime() < 10 * 60_000)
-          showBrowserNotification(n, () => openTask(n.task_id));
-      }
-    });
-    return unsub;
-  }, [qc, openTask, notifications]);
-
-  const selectList = useCallback((l: SmartList | SavedView) => {
-    setList(l);
-    setFilters(EMPTY_FILTERS);
-    setSelectedId(null);
-    setMenuOpen(false);
-  }, []);
-
-  // Keyboard flow: n / j k x e ? and 1–5. Ignored while typing or inside a dialog.
-  const state = useRef({ tasks, selectedId, editingId, helpOpen });
-  state.current = { tasks, selectedId, editingId, helpOpen };
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey) return;
-      const s = state.current;
-      if (s.helpOpen) return;
-      if (isTyping(e.target)) {
-        if (e.key === 'Escape') (e.target as HTMLElement).blur();
-        return;
-      }
-      if ((e.target as HTMLElement).closest?.('[data-testid="task-panel"], #notification-panel, nav')) {
-        if (!['j', 'k', 'n', '/', '?'].includes(e.key) || (e.target as HTMLElement).closest?.('[data-testid="task-panel"]')) return;
-      }
-      const idx = s.selectedId === null ? -1 : s.tasks.findIndex((t) => t.id === s.selectedId);
-      const move = (d: number) => {
-        if (!s.tasks.length) return;
-        const next = idx < 0 ? (d > 0 ? 0 : s.tasks.length - 1) : Math.max(0, Math.min(s.tasks.length - 1, idx + d));
-        setSelectedId(s.tasks[next]!.id);
-        setFocusTick((x) => x + 1);
-      };
-      const sel = idx >= 0 ? s.tasks[idx] : undefined;
-      switch (e.key) {
-        case 'n':
-          e.preventDefault();
-          quickAdd.current?.focus();
-          break;
-        case '/':
-          e.preventDefault();
-          searchRef.current?.focus();
-          break;
-        case 'j':
-        case 'ArrowDown':
-          e.preventDefault();
-          move(1);
-          break;
-        case 'k':
-        case 'ArrowUp':
-          e.preventDefault();
-          move(-1);
-          break;
-        case 'x':
-          if (sel && sel.id > 0) {
-            e.preventDefault();
-            toggle.mutate(sel);
-          }
-          break;
-        case 'e':
-        case 'Enter':
-          if (sel && sel.id > 0 && (e.key === 'e' || (e.target as HTMLElement).dataset?.taskId)) {
-            e.preventDefault();
-            setEditingId(sel.id);
-          }
-          break;
-        case 'Delete':
-        case '#':
-          if (sel && sel.id > 0) {
-            e.preventDefault();
-            const nextSel = s.tasks[idx + 1] ?? s.tasks[idx - 1];
-            del(sel);
-            setSelectedId(nextSel?.id ?? null);
-            if (s.editingId === sel.id) setEditingId(null);
-          }
-          break;
-        case '?':
-          e.preventDefault();
-          setHelpOpen(true);
-          break;
-        case 'Escape':
-          if (s.editingId !== null) setEditingId(null);
-          else setSelectedId(null);
-          break;
-        default: {
-          const l = SMART_LISTS.find((x) => x.key === e.key);
-          if (l) {
-            e.preventDefault();
-            selectList(l.id);
-          }
-        }
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [toggle, del, selectList]);
+    if (authed) void loadTaskPanel();
+  }, [authed]);
 
   const closeEditor = useCallback(() => {
-    const id = editingId;
-    setEditingId(null);
+    const id = view.task;
+    closeTask();
     if (id !== null) {
       setSelectedId(id);
       setFocusTick((x) => x + 1);
     }
-  }, [editingId]);
+  }, [view.task, closeTask]);
 
   if (session.isError) {
     return (
@@ -334,18 +184,11 @@ export function TasksApp() {
       </div>
     );
   }
-  if (session.isPending || !authed) {
-    return (
-      <div className="flex h-dvh items-center justify-center text-sm text-zinc-600 dark:text-zinc-400" role="status">
-        Loading Kairos…
-      </div>
-    );
-  }
+  if (session.isPending || !authed) return <LoadingScreen />;
 
-  const listKey = typeof list === 'string' ? list : `view:${list.id}`;
-  const title = typeof list === 'string' ? SMART_LISTS.find((l) => l.id === list)!.label : list.name;
-  const emptyKey = q ? 'search' : typeof list === 'string' ? list : 'view';
-  const editing = editingId !== null ? editQ.data : undefined;
+  const title = typeof view.list === 'string' ? SMART_LISTS.find((l) => l.id === view.list)!.label : (savedView?.name ?? 'Saved view');
+  const emptyKey = view.q ? 'search' : typeof view.list === 'string' ? view.list : 'view';
+  const editing = view.task !== null ? editQ.data : undefined;
 
   return (
     <div className="flex h-dvh overflow-hidden">
@@ -356,16 +199,20 @@ export function TasksApp() {
         Skip to quick add
       </a>
       <Sidebar
-        active={listKey}
+        active={listKey(view.list)}
         onList={selectList}
         views={viewsQ.data ?? []}
-        onView={selectList}
+        onView={(v) => selectList({ view: v.id })}
         onDeleteView={(v) => deleteView.mutate(v)}
-        tags={tagsQ.data?.items ?? []}
-        activeTags={filters.tags}
-        onTag={(t) => setFilters((f) => ({ ...f, tags: f.tags.includes(t) ? f.tags.filter((x) => x !== t) : [...f.tags, t] }))}
+        tags={tagsQ.data ?? []}
+        activeTags={view.filters.tags}
+        onTag={(t) => {
+          const f = view.filters;
+          setFilters({ ...f, tags: f.tags.includes(t) ? f.tags.filter((x) => x !== t) : [...f.tags, t] });
+        }}
         open={menuOpen}
         onClose={() => setMenuOpen(false)}
+        counts={authed}
         footer={
           <>
             <Preferences />
@@ -399,35 +246,18 @@ export function TasksApp() {
             <Menu className="h-5 w-5" />
           </button>
           <h1 className="truncate text-base font-semibold sm:text-lg">{title}</h1>
-          <div className="relative ml-auto min-w-0 flex-1 sm:max-w-xs">
-            <Search className="pointer-events-none absolute left-2.5 top-1/2 h-4 w-4 -translate-y-1/2 text-zinc-500" />
-            <label htmlFor="search" className="sr-only">
-              Search tasks
-            </label>
-            <input
-              ref={searchRef}
-              id="search"
-              type="search"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') {
-                  setSearch('');
-                  e.currentTarget.blur();
-                } else if (e.key === 'Enter' || e.key === 'ArrowDown') {
-                  e.preventDefault();
-                  setQ(search);
-                  e.currentTarget.blur();
-                  if (tasks[0]) {
-                    setSelectedId(tasks[0].id);
-                    setFocusTick((x) => x + 1);
-                  }
-                }
-              }}
-              placeholder="Search"
-              className="w-full rounded-md border border-zinc-300 bg-white py-1.5 pl-8 pr-2 text-sm outline-none focus:border-accent-500 focus:ring-2 focus:ring-accent-500/30 dark:border-zinc-700 dark:bg-zinc-900"
-            />
-          </div>
+          <SearchBox
+            ref={searchRef}
+            value={view.q}
+            // the first letter starts a new history entry; the rest of the word refines it
+            onSearch={(q) => go({ q }, view.q ? 'replace' : 'push')}
+            onSubmit={() => {
+              if (tasks[0]) {
+                setSelectedId(tasks[0].id);
+                setFocusTick((x) => x + 1);
+              }
+            }}
+          />
           <ConnectionIndicator state={conn} />
           <button
             type="button"
@@ -439,23 +269,12 @@ export function TasksApp() {
             <Filter className="h-5 w-5" />
           </button>
           <NotificationCenter enabled={authed} onOpenTask={openTask} />
-          <button
-            type="button"
-            aria-label={`Theme: ${theme}. Switch theme`}
-            title={`Theme: ${theme}`}
-            onClick={() => {
-              const next: Theme = theme === 'system' ? 'dark' : theme === 'dark' ? 'light' : 'system';
-              setTheme(next);
-              localStorage.setItem('kairos.theme', next);
-              applyTheme(next);
-            }}
-            className="rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800"
-          >
-            {theme === 'light' ? <Sun className="h-5 w-5" /> : <Moon className="h-5 w-5" />}
-          </button>
+          <ThemeToggle />
           <button
             type="button"
             aria-label="Keyboard shortcuts"
+            aria-keyshortcuts="?"
+            title="Keyboard shortcuts (?)"
             onClick={() => setHelpOpen(true)}
             className="hidden rounded-md p-2 hover:bg-zinc-100 sm:block dark:hover:bg-zinc-800"
           >
@@ -465,11 +284,16 @@ export function TasksApp() {
         <QuickAdd ref={quickAdd} timeZone={timeZone} onCreated={(id) => setSelectedId(id)} />
         <div className={filtersOpen ? '' : 'hidden md:block'}>
           <FilterBar
-            filters={filters}
+            filters={view.filters}
             onChange={setFilters}
             tags={tagNames}
-            onSaveView={(name) => saveView.mutate(name)}
-            count={tasksQ.data ? tasks.length + (tasksQ.hasNextPage ? 0 : 0) : null}
+            onSaveView={(name) => {
+              const { due_from: _f, due_to: _t, ...rest } = query;
+              const relative = view.filters.due === 'today' || view.filters.due === 'week' || typeof list === 'string';
+              // "today" and "this week" are saved as such, not as the dates they are now
+              saveView.mutate({ name, query: relative ? rest : query });
+            }}
+            count={tasksQ.data ? tasks.length : null}
           />
         </div>
         {tasksQ.isPending ? (
@@ -514,36 +338,14 @@ export function TasksApp() {
           />
         )}
         <p className="hidden border-t border-zinc-200 px-5 py-1.5 text-[11px] text-zinc-600 dark:text-zinc-400 md:block dark:border-zinc-800">
-          <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> complete · <kbd>e</kbd> edit · <kbd>?</kbd>{' '}
-          help
+          <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> complete · <kbd>e</kbd> edit · <kbd>1</kbd>
+          –<kbd>5</kbd> lists · <kbd>?</kbd> help
         </p>
       </main>
-      {editing && <TaskPanel key={editing.id} task={editing} onClose={closeEditor} tagOptions={tagNames} />}
-      <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      <Suspense>
+        {editing && <TaskPanel key={editing.id} task={editing} onClose={closeEditor} tagOptions={tagNames} />}
+        {helpOpen && <HelpDialog open onClose={() => setHelpOpen(false)} />}
+      </Suspense>
     </div>
-  );
-}
-
-function ConnectionIndicator({ state }: { state: ConnectionState }) {
-  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline';
-  const color = state === 'live' ? 'bg-green-500' : state === 'connecting' ? 'bg-amber-500' : 'bg-red-500';
-  return (
-    <span
-      role="status"
-      data-testid="connection"
-      data-state={state}
-      title={
-        state === 'live'
-          ? 'Changes sync in real time'
-          : state === 'connecting'
-            ? 'Connecting to live updates'
-            : 'Offline — changes will sync when reconnected'
-      }
-      className="inline-flex shrink-0 items-center gap-1.5 rounded-full px-2 py-1 text-xs text-zinc-600 dark:text-zinc-400"
-    >
-      <span aria-hidden className={`h-2 w-2 rounded-full ${color}`} />
-      <span className="hidden lg:inline">{label}</span>
-      <span className="sr-only lg:hidden">{`Connection: ${label}`}</span>
-    </span>
   );
 }

@@ -165,6 +165,119 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'All tasks' }).click();
   });
 
+  it('keeps the view in the URL: a link opens it, back and forward step through it, a reload keeps it', async () => {
+    const rows = () => page.evaluate(() => document.querySelectorAll('[data-task-id]').length);
+    const params = () => Object.fromEntries(new URL(page.url()).searchParams);
+    const panel = page.getByTestId('task-panel');
+    const high = page.getByRole('group', { name: 'Priority' }).getByRole('button', { name: 'high' });
+    assert.deepEqual(params(), {}, 'all tasks, unfiltered: a bare URL');
+
+    await high.click();
+    await page.waitForURL((u) => u.searchParams.get('priority') === 'high');
+    await page.getByLabel('Search tasks').fill('rent');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'rent');
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 1);
+    const id = await row(page, 'Pay rent').getAttribute('data-task-id');
+    await row(page, 'Pay rent').getByRole('button', { name: 'Pay rent', exact: true }).click();
+    await panel.waitFor();
+    await page.waitForURL((u) => u.searchParams.get('task') === id);
+    assert.deepEqual(params(), { priority: 'high', q: 'rent', task: id });
+
+    // A link to this view, opened by the same user elsewhere, shows the same.
+    const other = await newContext();
+    try {
+      const p2 = await other.newPage();
+      await signIn(p2);
+      await p2.goto(page.url());
+      await p2.getByTestId('task-panel').getByLabel('Title').and(p2.locator('[value="Pay rent"]')).waitFor();
+      await p2.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 1);
+      assert.equal(await p2.getByLabel('Search tasks').inputValue(), 'rent');
+      assert.equal(
+        await p2.getByRole('group', { name: 'Priority' }).getByRole('button', { name: 'high' }).getAttribute('aria-pressed'),
+        'true',
+      );
+    } finally {
+      await other.close();
+    }
+
+    // Back: the editor closes, then the search goes, then the filter.
+    await page.goBack();
+    await panel.waitFor({ state: 'detached' });
+    assert.deepEqual(params(), { priority: 'high', q: 'rent' });
+    await page.goBack();
+    await page.waitForURL((u) => !u.searchParams.has('q'));
+    assert.equal(await page.getByLabel('Search tasks').inputValue(), '');
+    assert.equal(await rows(), 1);
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
+    assert.deepEqual(params(), {});
+    assert.equal(await high.getAttribute('aria-pressed'), 'false');
+
+    // Forward again, then a reload: the same list, filter, search and open task.
+    await page.goForward();
+    await page.goForward();
+    await page.goForward();
+    await panel.waitFor();
+    await page.reload();
+    await panel.getByLabel('Title').and(page.locator('[value="Pay rent"]')).waitFor();
+    assert.deepEqual(params(), { priority: 'high', q: 'rent', task: id });
+    assert.equal(await page.getByLabel('Search tasks').inputValue(), 'rent');
+    assert.equal(await rows(), 1);
+
+    // Closing the editor and choosing a list (by its shortcut) change the URL too.
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await panel.waitFor({ state: 'detached' });
+    assert.deepEqual(params(), { priority: 'high', q: 'rent' });
+    await page.locator('body').click({ position: { x: 5, y: 790 } });
+    await page.keyboard.press('5');
+    await page.waitForURL((u) => u.searchParams.get('list') === 'completed');
+    assert.deepEqual(params(), { list: 'completed', q: 'rent' }, 'a new list starts unfiltered, the search stays');
+    await page.getByLabel('Search tasks').fill('');
+    await page.waitForURL((u) => !u.searchParams.has('q'));
+    await page.getByRole('button', { name: 'All tasks' }).click();
+    await page.waitForURL((u) => u.search === '');
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
+  });
+
+  it("shows how many open tasks each list holds; the lists' shortcuts are hints, not numbers", async () => {
+    const nav = page.getByRole('navigation', { name: 'Lists' });
+    await nav.getByRole('button', { name: 'All tasks, 5 tasks', exact: true }).waitFor();
+    assert.equal(await nav.locator('kbd').count(), 0, 'no bare digits beside the lists');
+    const today = nav.getByRole('button', { name: /^Today/ });
+    assert.equal(await today.getAttribute('aria-keyshortcuts'), '2');
+    assert.match(await today.getAttribute('title'), /press 2/);
+    assert.equal(await nav.getByTestId('count-completed').count(), 0, 'completed tasks are not counted');
+
+    /** Waits until the sidebar shows `n` beside a list (no number: 0). */
+    const countIs = (list, n) =>
+      page.waitForFunction(
+        ([list, n]) => {
+          const el = document.querySelector(`nav [data-testid="count-${list}"]`);
+          return (el ? Number(el.textContent.match(/\d+/)[0]) : 0) === n;
+        },
+        [list, n],
+      );
+    const endOfToday = await page.evaluate(() => {
+      const d = new Date();
+      d.setHours(23, 59, 0, 0);
+      return d.toISOString();
+    });
+    const dueToday = await apiCall(page, `/api/v1/tasks?status=pending&due_to=${encodeURIComponent(endOfToday)}&limit=200`);
+    const before = dueToday.body.items.length;
+    await countIs('today', before);
+    const created = await apiCall(page, '/api/v1/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ title: 'Counted today', due_at: endOfToday, time_zone: 'Europe/Berlin' }),
+    });
+    assert.equal(created.status, 201);
+    await countIs('today', before + 1);
+    await nav.getByRole('button', { name: 'All tasks, 6 tasks', exact: true }).waitFor();
+    const deleted = await page.evaluate((id) => fetch(`/api/v1/tasks/${id}`, { method: 'DELETE' }).then((r) => r.status), created.body.id);
+    assert.equal(deleted, 204);
+    await nav.getByRole('button', { name: 'All tasks, 5 tasks', exact: true }).waitFor();
+    await countIs('today', before);
+  });
+
   it('completing a recurring task brings its next occurrence', async () => {
     const first = row(page, 'Water plants');
     const firstId = await first.getAttribute('data-task-id');

@@ -1,5 +1,5 @@
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
-import type { Task, TaskPage, TaskQuery } from './types';
+import type { Task, TaskPage, TaskQuery } from './api/types';
 
 type Lists = InfiniteData<TaskPage, string | null>;
 

@@ -1,9 +1,14 @@
-import type { SavedView, TaskQuery } from './types';
+import type { Priority, SavedView, Sort, TaskQuery } from './api/types';
 import { endOfLocalDay, startOfLocalDay } from './time';
 
 export type SmartList = 'inbox' | 'today' | 'upcoming' | 'overdue' | 'completed';
 export type DueFilter = '' | 'today' | 'overdue' | 'week' | 'none';
-export type Sort = NonNullable<TaskQuery['sort']>;
+export type { Sort };
+
+export const PRIORITIES = ['high', 'medium', 'low', 'none'] as const satisfies readonly Priority[];
+export const SORTS = ['due', 'priority', 'title', 'created', 'updated', 'relevance'] as const satisfies readonly Sort[];
+export const STATUSES = ['all', 'pending', 'completed'] as const satisfies readonly NonNullable<TaskQuery['status']>[];
+export const DUE_FILTERS = ['today', 'overdue', 'week', 'none'] as const satisfies readonly DueFilter[];
 
 export interface Filters {
   status: '' | 'all' | 'pending' | 'completed';
@@ -24,7 +29,8 @@ export const SMART_LISTS: { id: SmartList; label: string; key: string }[] = [
   { id: 'completed', label: 'Completed', key: '5' },
 ];
 
-function smartQuery(list: SmartList): TaskQuery {
+/** A smart list's query; its day boundaries stay the same all day (one cache entry per list and day). */
+export function smartQuery(list: SmartList): TaskQuery {
   const now = new Date();
   switch (list) {
     case 'today':
@@ -42,7 +48,7 @@ function smartQuery(list: SmartList): TaskQuery {
 
 /** The `/tasks` query for a list (smart list or saved view) refined by filters and search. */
 export function buildQuery(base: SmartList | SavedView, filters: Filters, q: string): TaskQuery {
-  const query: TaskQuery = typeof base === 'string' ? smartQuery(base) : { ...base.query };
+  const query: TaskQuery = typeof base === 'string' ? smartQuery(base) : viewQuery(base);
   if (filters.status) query.status = filters.status;
   if (filters.priority.length) query.priority = filters.priority.join(',');
   if (filters.tags.length) query.tags = filters.tags.join(',');
@@ -79,10 +85,14 @@ export function buildQuery(base: SmartList | SavedView, filters: Filters, q: str
   return query;
 }
 
-/** Saved views keep absolute windows out: "today" is recomputed each time. */
-export function viewQueryFromFilters(list: SmartList | SavedView, filters: Filters, q: string): TaskQuery {
-  const query = buildQuery(list, filters, q);
-  return query;
+/** A saved view's stored query as a task query: its string parameters (a list, as `a,b`). */
+export function viewQuery(view: SavedView): TaskQuery {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(view.query)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.map(String).join(',');
+  }
+  return out as TaskQuery;
 }
 
 export function activeFilterCount(f: Filters): number {

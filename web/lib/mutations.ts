@@ -1,9 +1,9 @@
 'use client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError } from './api';
+import { ApiError, client, ok } from './api/client';
+import type { NotificationList, ParseResult, Preferences, SavedView, Task, TaskPatch, TaskQuery } from './api/types';
 import { findTask, removeTask, replaceTempTask, restore, snapshot, upsertTask } from './cache';
 import { toast } from './toast';
-import type { ParseResult, Task } from './types';
 
 let tempSeq = -1;
 
@@ -15,7 +15,7 @@ export function useCreateTask() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (vars: { text: string; time_zone: string; preview: ParseResult | null }) =>
-      api<Task>('/tasks', { method: 'POST', body: { text: vars.text, time_zone: vars.time_zone } }),
+      ok(client.POST('/api/v1/tasks', { body: { text: vars.text, time_zone: vars.time_zone } })),
     onMutate: async (vars) => {
       await qc.cancelQueries({ queryKey: ['tasks'] });
       const snap = snapshot(qc);
@@ -60,7 +60,13 @@ export function useCreateTask() {
 export function useToggleComplete() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (task: Task) => api<Task>(`/tasks/${task.id}/${task.completed ? 'reopen' : 'complete'}`, { method: 'POST' }),
+    mutationFn: (task: Task) =>
+      ok(
+        client.POST(task.completed ? '/api/v1/tasks/{id}/reopen' : '/api/v1/tasks/{id}/complete', {
+          params: { path: { id: task.id } },
+          body: {},
+        }),
+      ),
     onMutate: async (task) => {
       await qc.cancelQueries({ queryKey: ['tasks'] });
       const snap = snapshot(qc);
@@ -86,8 +92,8 @@ export function useToggleComplete() {
 export function useUpdateTask() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, patch, version }: { id: number; patch: Partial<Task>; version: number }) =>
-      api<Task>(`/tasks/${id}`, { method: 'PATCH', body: patch, headers: { 'if-match': `"${version}"` } }),
+    mutationFn: ({ id, patch, version }: { id: number; patch: TaskPatch; version: number }) =>
+      ok(client.PATCH('/api/v1/tasks/{id}', { params: { path: { id } }, body: patch, headers: { 'if-match': `"${version}"` } })),
     onMutate: async ({ id, patch }) => {
       await qc.cancelQueries({ queryKey: ['tasks'] });
       const snap = snapshot(qc);
@@ -117,7 +123,7 @@ if (typeof window !== 'undefined') {
   window.addEventListener('pagehide', () => {
     for (const [id, p] of pendingDeletes) {
       clearTimeout(p.timer);
-      void api(`/tasks/${id}`, { method: 'DELETE', keepalive: true }).catch(() => {});
+      void ok(client.DELETE('/api/v1/tasks/{id}', { params: { path: { id } }, keepalive: true })).catch(() => {});
     }
     pendingDeletes.clear();
   });
@@ -131,7 +137,7 @@ export function useDeleteTask() {
     removeTask(qc, task.id);
     const run = () => {
       pendingDeletes.delete(task.id);
-      api(`/tasks/${task.id}`, { method: 'DELETE' })
+      ok(client.DELETE('/api/v1/tasks/{id}', { params: { path: { id: task.id } } }))
         .then(() => {
           qc.removeQueries({ queryKey: ['task', task.id] });
           void qc.invalidateQueries({ queryKey: ['tags'] });
@@ -159,4 +165,68 @@ export function useDeleteTask() {
       },
     });
   };
+}
+
+/** Saves the list as a named view. */
+export function useSaveView(onSaved: (v: SavedView) => void) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { name: string; query: TaskQuery }) => ok(client.POST('/api/v1/views', { body: v })),
+    onSuccess: (v) => {
+      void qc.invalidateQueries({ queryKey: ['views'] });
+      toast({ message: `Saved view “${v.name}”`, tone: 'success' });
+      onSaved(v);
+    },
+    onError: (e) => toast({ message: `Could not save the view: ${(e as Error).message}`, tone: 'error' }),
+  });
+}
+
+export function useDeleteView(onDeleted: (v: SavedView) => void) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: SavedView) => ok(client.DELETE('/api/v1/views/{id}', { params: { path: { id: v.id } } })),
+    onSuccess: (_r, v) => {
+      void qc.invalidateQueries({ queryKey: ['views'] });
+      onDeleted(v);
+    },
+  });
+}
+
+/** Saves preferences one request at a time, in order: the last choice is the one that stays. */
+export function useSavePreferences(settled: (sent: Preferences) => void) {
+  const qc = useQueryClient();
+  return useMutation({
+    scope: { id: 'preferences' },
+    mutationFn: (p: Preferences) => ok(client.PUT('/api/v1/me/preferences', { body: p })),
+    onSuccess: (saved, sent) => {
+      qc.setQueryData(['preferences'], saved);
+      settled(sent);
+    },
+    onError: (err, sent) => {
+      settled(sent);
+      toast({ message: `Could not save your preferences: ${errMessage(err)}`, tone: 'error' });
+    },
+  });
+}
+
+/** Marks one notification (or all) read, at once in the cache. */
+export function useMarkNotificationsRead() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number | 'all') =>
+      ok(
+        id === 'all'
+          ? client.POST('/api/v1/notifications/read-all')
+          : client.POST('/api/v1/notifications/{id}/read', { params: { path: { id } } }),
+      ),
+    onMutate: (id) => {
+      qc.setQueryData<NotificationList>(['notifications'], (old) => {
+        if (!old) return old;
+        const now = new Date().toISOString();
+        const items = old.items.map((n) => (id === 'all' || n.id === id ? { ...n, read_at: n.read_at ?? now } : n));
+        return { items, unread_count: items.filter((n) => !n.read_at).length };
+      });
+    },
+    onSettled: () => void qc.invalidateQueries({ queryKey: ['notifications'] }),
+  });
 }

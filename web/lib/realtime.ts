@@ -1,16 +1,10 @@
 'use client';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AppNotification, RealtimeMessage, Task } from './api/types';
 import { removeTask, upsertTask } from './cache';
-import type { AppNotification, Task } from './types';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
-
-type Message =
-  | { type: 'hello'; last_id?: string }
-  | { type: 'ping' }
-  | { type: 'task.created' | 'task.updated' | 'task.completed' | 'task.deleted'; id: string; task: Task }
-  | { type: 'notification'; id: string; notification: AppNotification };
 
 function wsUrl(token: string, after: string | null): string {
   const configured = process.env.NEXT_PUBLIC_WS_URL;
@@ -92,9 +86,9 @@ export function useRealtime(opts: {
         connectedBefore = true;
       };
       sock.onmessage = (ev) => {
-        let msg: Message;
+        let msg: RealtimeMessage;
         try {
-          msg = JSON.parse(String(ev.data)) as Message;
+          msg = JSON.parse(String(ev.data)) as RealtimeMessage;
         } catch {
           return;
         }
@@ -170,4 +164,23 @@ export function useRealtime(opts: {
   }, [opts.enabled, qc]);
 
   return state;
+}
+
+/** Tasks that just arrived from elsewhere, for two seconds (their rows fade in). */
+export function useFreshTasks(): [Set<number>, (type: string, task: Task) => void] {
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const onTaskEvent = useCallback((type: string, task: Task) => {
+    if (type !== 'task.created') return;
+    setFresh((s) => new Set(s).add(task.id));
+    setTimeout(
+      () =>
+        setFresh((s) => {
+          const n = new Set(s);
+          n.delete(task.id);
+          return n;
+        }),
+      2000,
+    );
+  }, []);
+  return [fresh, onTaskEvent];
 }

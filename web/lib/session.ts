@@ -1,5 +1,8 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef } from 'react';
+import { setUnauthorizedHandler } from './api/client';
 
 /**
  * The list page reads the Better Auth session with one fetch instead of loading the
@@ -32,4 +35,28 @@ export async function signOut() {
     headers: { 'content-type': 'application/json' },
     body: '{}',
   }).catch(() => {});
+}
+
+/**
+ * The signed-in user's session; without one, off to sign-in. A 401 from the API (the
+ * session expired or was revoked) clears the cache and goes to sign-in with a notice,
+ * coming back to this view afterwards.
+ */
+export function useSignedIn() {
+  const router = useRouter();
+  const qc = useQueryClient();
+  const session = useSession();
+  const expired = useRef(false);
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      if (expired.current) return;
+      expired.current = true;
+      qc.clear();
+      router.replace(`/sign-in?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`);
+    });
+  }, [qc, router]);
+  useEffect(() => {
+    if (session.isSuccess && !session.data && !expired.current) router.replace('/sign-in');
+  }, [session.isSuccess, session.data, router]);
+  return session;
 }

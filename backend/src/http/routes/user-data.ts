@@ -8,7 +8,7 @@ import { timeZoneSchema } from '../../domain/task.js';
 import type { AuditStore, NotificationStore, PreferencesStore, ViewStore } from '../../ports/index.js';
 import type { Authenticate } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
-import { errorResponses, idParams, listQuery, problemResponse } from '../schemas.js';
+import { errorResponses, idParams, listQuery, problemResponse, taskResponse } from '../schemas.js';
 
 export interface UserDataRoutesOptions {
   authenticate: Authenticate;
@@ -22,9 +22,17 @@ export interface UserDataRoutesOptions {
 const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { sessionCookie: [] }];
 
 const historyResponse = z.object({
-  items: z.array(z.object({ id: z.number(), event_id: z.string(), event_type: z.string(), at: z.string(), task_data: z.unknown() })),
+  items: z.array(
+    z.object({
+      id: z.number(),
+      event_id: z.string(),
+      event_type: z.string(),
+      at: z.string(),
+      task_data: taskResponse.partial().describe('The task as this event left it'),
+    }),
+  ),
 });
-const notificationSchema = z.object({
+export const notificationSchema = z.object({
   id: z.number(),
   task_id: z.number(),
   title: z.string(),
@@ -39,6 +47,8 @@ const preferencesSchema = z
     time_zone: timeZoneSchema.describe('Default time zone for quick-add and e-mails'),
   })
   .strict();
+/** What GET returns: the time zone as stored (canonical), not the input rule. */
+const preferencesResponse = preferencesSchema.extend({ time_zone: z.string().describe('Default time zone for quick-add and e-mails') });
 /** A saved view stores the same query parameters GET /tasks takes (without paging). */
 const viewQuery = listQuery.omit({ cursor: true, limit: true }).partial().strict();
 const viewBody = z.object({ name: z.string().trim().min(1).max(60), query: z.record(z.string(), z.unknown()) }).strict();
@@ -64,7 +74,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
       const items = await opts.audit.history(req.userId, req.params.id, req.query.limit);
       // History outlives a deleted task; with neither, the task never was the caller's.
       if (items.length === 0) await opts.tasks.get(req.userId, req.params.id);
-      return { items };
+      return { items } as z.infer<typeof historyResponse>;
     },
   );
 
@@ -127,7 +137,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
         tags: ['preferences'],
         security,
         summary: 'Notification and time-zone preferences',
-        response: { 200: preferencesSchema, ...errorResponses },
+        response: { 200: preferencesResponse, ...errorResponses },
       },
     },
     async (req) => opts.preferences.get(req.userId),
@@ -141,7 +151,7 @@ export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutes
         security,
         summary: 'Replace preferences',
         body: preferencesSchema,
-        response: { 200: preferencesSchema, ...errorResponses },
+        response: { 200: preferencesResponse, ...errorResponses },
       },
     },
     async (req) => opts.preferences.put(req.userId, req.body),
