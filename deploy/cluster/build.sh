@@ -3,7 +3,9 @@
 # process from C), idempotently, into $KAIROS_CACHE/cluster/bin-<version>-<hash>:
 #   kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
 #   etcd                 (build/kubernetes: one go build)
-#   coredns metrics-server (build/addons: one go build)
+#   coredns              (build/coredns: only the plugins the Corefile uses)
+#   metrics-server       (build/metrics-server: its own module, so its Kubernetes
+#                         libraries stay at the versions it was released with)
 #   pause                (build/pause.c, static)
 # The Dapr control plane is built with daprd by deploy/local/provision.sh dapr.
 # Cold: about 20 min on 2 cores (module downloads included); warm: seconds.
@@ -31,6 +33,7 @@ have="$(go env GOVERSION | sed 's/^go//')"
   die "Go $want or newer is needed, found $have"
 
 export GOMODCACHE="$CLUSTER_GO/mod" GOCACHE="$CLUSTER_GO/build" GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+rm -rf "$BIN.new"
 mkdir -p "$BIN.new" "$GOMODCACHE" "$GOCACHE"
 LOG="$CLUSTER_CACHE/build.log"
 : >"$LOG"
@@ -43,10 +46,14 @@ t0=$SECONDS
 heartbeat=$!
 trap 'kill $heartbeat 2>/dev/null || true' EXIT
 
-gobuild() { # module-dir ldflags packages...
-  local dir="$1" ldflags="$2"
+gobuild() { # module-dir ldflags [-o output] packages...
+  local dir="$1" ldflags="$2" out="$BIN.new/"
   shift 2
-  (cd "$CLUSTER_LIB_DIR/build/$dir" && go build -trimpath -ldflags "$ldflags" -o "$BIN.new/" "$@") >>"$LOG" 2>&1 || {
+  if [[ $1 == -o ]]; then
+    out="$2"
+    shift 2
+  fi
+  (cd "$CLUSTER_LIB_DIR/build/$dir" && go build -trimpath -ldflags "$ldflags" -o "$out" "$@") >>"$LOG" 2>&1 || {
     tail -n 30 "$LOG" >&2
     die "build of build/$dir failed (full log: $LOG). Missing modules mean the Go module proxy is unreachable"
   }
@@ -65,8 +72,9 @@ for c in "${K8S_CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
 gobuild kubernetes "$ld" "${pkgs[@]}" ./etcd
 
 log "cluster: building CoreDNS $COREDNS_VERSION and metrics-server $METRICS_SERVER_VERSION"
-gobuild addons "-s -w -X sigs.k8s.io/metrics-server/pkg/version.gitVersion=v$METRICS_SERVER_VERSION" \
-  ./coredns sigs.k8s.io/metrics-server/cmd/metrics-server
+gobuild coredns "-s -w" -o "$BIN.new/coredns" .
+gobuild metrics-server "-s -w -X sigs.k8s.io/metrics-server/pkg/version.gitVersion=v$METRICS_SERVER_VERSION" \
+  sigs.k8s.io/metrics-server/cmd/metrics-server
 
 gcc -Os -static -o "$BIN.new/pause" "$CLUSTER_LIB_DIR/build/pause.c" >>"$LOG" 2>&1 ||
   die "compiling pause failed ($LOG); a static libc is needed: apt-get install libc6-dev"

@@ -49,7 +49,7 @@ KUBECONFIG_ADMIN="$CLUSTER_DIR/pki/admin.kubeconfig"
 
 # cluster_build_hash : identifies the sources of the cluster binaries.
 cluster_build_hash() {
-  (cd "$CLUSTER_LIB_DIR" && cat versions.env build/pause.c build/*/go.mod build/*/go.sum build/*/*.go build/*/*/*.go) |
+  (cd "$CLUSTER_LIB_DIR" && cat versions.env build/pause.c build/*/go.mod build/*/go.sum build/*/*.go build/*/*/*.go 2>/dev/null) |
     sha256sum | cut -c1-12
 }
 cluster_bin_dir() { echo "$CLUSTER_CACHE/bin-$KUBERNETES_VERSION-$(cluster_build_hash)"; }
