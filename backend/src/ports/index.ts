@@ -30,6 +30,9 @@ export interface ListQuery {
   now: Date;
 }
 
+/** A list cursor that does not belong to this query (another sort or search) or is malformed. */
+export class InvalidCursorError extends Error {}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -201,4 +204,25 @@ export interface UpdatesLog {
 
 export interface Mailer {
   send(mail: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+// ── Identity ───────────────────────────────────────────────────────────────────────
+
+export interface Principal {
+  userId: string;
+  email?: string;
+  /** Seconds since epoch. */
+  expiresAt: number;
+}
+
+/** A bearer token that is not valid (bad signature, expired, wrong issuer or audience). */
+export class InvalidTokenError extends Error {}
+
+/** Verifies a bearer JWT; rejects with InvalidTokenError when it is not valid. */
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/** The identity provider behind /api/auth (Better Auth): its own HTTP handler, and the session behind a cookie. */
+export interface IdentityProvider {
+  handler(request: Request): Promise<Response>;
+  api: { getSession(opts: { headers: Headers }): Promise<{ user: { id: string } } | null> };
 }

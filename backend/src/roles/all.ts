@@ -12,7 +12,7 @@ import { auditConsumer } from '../app/audit.js';
 import { notifierConsumer } from '../app/notifications.js';
 import { createRealtimeHub } from '../app/realtime.js';
 import { recurrenceConsumer } from '../app/recurrence.js';
-import { embeddedAuthSecret } from '../auth/secret.js';
+import { embeddedAuthSecret } from '../adapters/embedded/auth-secret.js';
 import type { ReminderJobPayload } from '../domain/events.js';
 import { presentTask } from '../http/present.js';
 import { websocketRoutes } from '../http/routes/websocket.js';

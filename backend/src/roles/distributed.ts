@@ -11,7 +11,7 @@ import { auditConsumer } from '../app/audit.js';
 import { notifierConsumer } from '../app/notifications.js';
 import { createRealtimeHub } from '../app/realtime.js';
 import { recurrenceConsumer } from '../app/recurrence.js';
-import { createTokenVerifier } from '../auth/verifier.js';
+import { createTokenVerifier } from '../adapters/auth/verifier.js';
 import { createAuthenticate } from '../http/authenticate.js';
 import { presentTask } from '../http/present.js';
 import { websocketRoutes } from '../http/routes/websocket.js';

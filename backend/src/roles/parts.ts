@@ -18,8 +18,8 @@ import {
 } from '../adapters/postgres/user-data.js';
 import { createReminderFiring } from '../app/reminders.js';
 import { createTaskService, type TaskService } from '../app/tasks.js';
-import { createAuth, type Auth } from '../auth/better-auth.js';
-import { createTokenVerifier } from '../auth/verifier.js';
+import { createAuth, type Auth } from '../adapters/auth/better-auth.js';
+import { createTokenVerifier } from '../adapters/auth/verifier.js';
 import type { ReminderJobPayload } from '../domain/events.js';
 import { createAuthenticate, type Authenticate } from '../http/authenticate.js';
 import { authRoutes } from '../http/routes/auth.js';
