@@ -8,7 +8,7 @@ import { createDaprPublisher } from '../adapters/dapr/publisher.js';
 import type { DaprSidecar } from '../adapters/dapr/sidecar.js';
 import { createHousekeeping } from '../adapters/postgres/housekeeping.js';
 import { ConfigError } from '../config.js';
-import { cronRoutes, internalRoutes, jobRoutes } from '../http/routes/dapr.js';
+import { cronRoutes, internalRoutes, jobRoutes } from '../adapters/dapr/inbound.js';
 import { serveRole, type Core, type RunningRole } from './core.js';
 import { apiPlugins, createAuthParts, createRelay, createStores, createTaskCore, reminderJobHandler, watchBacklog } from './parts.js';
 

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Consumer } from '../app/consumer.js';
 import type { DaprSidecar } from '../adapters/dapr/sidecar.js';
-import { subscriptionRoutes } from '../http/routes/dapr.js';
+import { subscriptionRoutes } from '../adapters/dapr/inbound.js';
 import { serveRole, type Core, type RunningRole } from './core.js';
 import { deliveryObserver } from './parts.js';
 

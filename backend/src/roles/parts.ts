@@ -27,7 +27,7 @@ import { compatRoutes } from '../http/routes/compat.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { userDataRoutes } from '../http/routes/user-data.js';
 import { SpanKind, SpanStatusCode, startSpan, traceparentOf } from '../observability/tracing.js';
-import type { DeliveryObserver } from '../adapters/embedded/event-bus.js';
+import { metricsObserver, type DeliveryObserver } from '../app/delivery.js';
 import type { EventPublisher, JobScheduler, PublishedEvent, UnitOfWork } from '../ports/index.js';
 import type { Core } from './core.js';
 
@@ -166,15 +166,7 @@ export function createRelay(core: Core, deps: { publish: EventPublisher; schedul
 const JOB_CONCURRENCY = 16;
 
 /** Records a consumer's handling of an event in the pipeline metrics. */
-export function deliveryObserver(core: Core): DeliveryObserver {
-  const { metrics } = core;
-  return (consumer, topic, outcome, seconds, eventTime) => {
-    metrics.eventsConsumed.inc({ consumer, topic, outcome });
-    metrics.handlerDuration.observe({ consumer, topic }, seconds);
-    if (eventTime && outcome !== 'dead_lettered')
-      metrics.eventLatency.observe({ consumer, topic }, Math.max(0, Date.now() - Date.parse(eventTime)) / 1000);
-  };
-}
+export const deliveryObserver = (core: Core): DeliveryObserver => metricsObserver(core.metrics);
 
 /** Fires a reminder job and records its lateness and outcome. */
 export function reminderJobHandler(core: Core, fireReminder: ReturnType<typeof createReminderFiring>) {
