@@ -85,6 +85,15 @@ export interface UnitOfWork {
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
+/** A committed outbox row as the relay leases it: the record, its sequence number and age. */
+export type RelayedRecord = OutboxRecord & { seq: number; created_at: Date };
+
+/**
+ * Sends one leased batch (in seq order) and says which rows went out; rows not in `done`
+ * are retried on a later pass, and `failure` (if any) is logged and backs the relay off.
+ */
+export type OutboxDispatch = (records: RelayedRecord[]) => Promise<{ done: Set<number>; failure?: unknown }>;
+
 /** An event as the relay hands it to a publisher. */
 export interface PublishedEvent {
   id: string;
