@@ -8,9 +8,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/ports/index.js';
+import { startAll } from '../../src/roles/all.js';
 import { createCore, type Core } from '../../src/roles/core.js';
-import { startRole } from '../../src/roles/modules.js';
-import { embeddedPlatform } from '../../src/roles/platforms.js';
 
 export interface TestUser {
   id: string;
@@ -44,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     'all',
   );
   const core = await createCore(config, { ...overrides, logger: pino({ level: 'silent' }) });
-  const running = await startRole(core, embeddedPlatform(core), { listen: false });
+  const running = await startAll(core, false);
   const { app } = running;
 
   return {
