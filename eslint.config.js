@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import kairos from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/.next/**', '**/node_modules/**', '**/coverage/**', 'deploy/helm/**', 'web/next-env.d.ts'] },
@@ -35,5 +36,11 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    // domain ← ports ← app ← adapters | http ← roles, and no import loops (eslint/layers.js)
+    files: ['backend/src/**/*.ts'],
+    plugins: { kairos },
+    rules: { 'kairos/layers': 'error', 'kairos/no-cycle': 'error' },
   },
 );

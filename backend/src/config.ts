@@ -3,9 +3,9 @@
  * the process with a message that names the variable and what it expects.
  */
 import { z } from 'zod';
+import { defaultPort, ROLES, type Role } from './roles/table.js';
 
-export const ROLES = ['all', 'api', 'notifier', 'recurrence', 'audit', 'realtime'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -55,8 +55,6 @@ export type Config = z.infer<typeof envSchema> & { role: Role; port: number };
 
 export class ConfigError extends Error {}
 
-const DEFAULT_PORTS: Record<Role, number> = { all: 4000, api: 4000, notifier: 4001, recurrence: 4002, audit: 4003, realtime: 4004 };
-
 export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -69,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: Role): Config {
       `role "${role}" runs in distributed mode and needs DATABASE_URL (postgres://…); only --role all can use the embedded database`,
     );
   }
-  return { ...cfg, role, port: cfg.PORT ?? DEFAULT_PORTS[role] };
+  return { ...cfg, role, port: cfg.PORT ?? defaultPort(role) };
 }
 
 export function parseRole(value: string | undefined): Role {

@@ -4,20 +4,28 @@
  *
  *   kairos [--role all|api|notifier|recurrence|audit|realtime]   run a role (default: all)
  *   kairos migrate                                                 apply database migrations and exit
+ *   kairos roles [--json | --dapr-run-file]                        print the module table (roles/table.ts)
  *
- * `--role all` is the embedded default: every role in one process on PGlite.
+ * `--role all` is the embedded default: every role in one process on PGlite. A role is
+ * a set of modules (roles/table.ts, roles/modules.ts) on a platform (roles/platforms.ts).
  */
 import { parseArgs } from 'node:util';
 import { openDatabase } from './adapters/postgres/db.js';
 import type { DaprSidecar } from './adapters/dapr/sidecar.js';
 import { ConfigError, loadConfig, parseRole } from './config.js';
-import { createCore, type RunningRole } from './roles/core.js';
+import { createCore } from './roles/core.js';
 
-const USAGE = 'usage: kairos [--role all|api|notifier|recurrence|audit|realtime] | kairos migrate';
+const USAGE =
+  'usage: kairos [--role all|api|notifier|recurrence|audit|realtime] | kairos migrate | kairos roles [--json | --dapr-run-file]';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { role: { type: 'string', short: 'r' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      role: { type: 'string', short: 'r' },
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      'dapr-run-file': { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -25,12 +33,18 @@ async function main(): Promise<void> {
     return;
   }
   const command = positionals[0] ?? 'run';
-  if (command !== 'run' && command !== 'migrate') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+  if (command !== 'run' && command !== 'migrate' && command !== 'roles') throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+  if (command === 'roles') {
+    const { describeSystem, formatSystem } = await import('./roles/table.js');
+    if (values['dapr-run-file']) process.stdout.write((await import('./roles/dapr-run-file.js')).daprRunFile());
+    else console.log(values.json ? JSON.stringify(describeSystem(), null, 2) : formatSystem());
+    return;
+  }
   const role = parseRole(values.role ?? process.env.KAIROS_ROLE);
   // Distributed roles read their secrets (database URL, auth secret) through the Dapr sidecar.
   let sidecar: DaprSidecar | undefined;
   if (command === 'run' && role !== 'all') {
-    const { sidecarFor } = await import('./roles/distributed.js');
+    const { sidecarFor } = await import('./roles/platforms.js');
     const { loadSecretsIntoEnv } = await import('./adapters/dapr/secrets.js');
     sidecar = sidecarFor(process.env);
     await sidecar.waitUntilReady(60_000);
@@ -47,14 +61,9 @@ async function main(): Promise<void> {
   }
 
   const core = await createCore(config);
-  let running: RunningRole;
-  if (role === 'all') {
-    const { startAll } = await import('./roles/all.js');
-    running = await startAll(core);
-  } else {
-    const { startDistributedRole } = await import('./roles/distributed.js');
-    running = await startDistributedRole(core, sidecar!);
-  }
+  const { startRole } = await import('./roles/modules.js');
+  const { daprPlatform, embeddedPlatform } = await import('./roles/platforms.js');
+  const running = await startRole(core, sidecar ? daprPlatform(core, sidecar) : embeddedPlatform(core));
   core.logger.info(
     { url: running.url, database: core.database.kind, data_dir: core.database.kind === 'pglite' ? config.KAIROS_DATA_DIR : undefined },
     `kairos ${role} listening on ${running.url}`,

@@ -254,3 +254,23 @@ as_pg_user() {
 
 # The DATABASE_URL of the local throwaway cluster.
 local_database_url() { echo "postgres://postgres@127.0.0.1:$PG_PORT/kairos"; }
+
+# roles_table : the distributed roles of the module table (backend/src/roles/table.ts,
+# printed by `kairos roles --json`), one line each:
+#   ROLE APP_PORT DAPR_HTTP_PORT DAPR_GRPC_PORT DAPR_INTERNAL_GRPC_PORT DAPR_METRICS_PORT
+# From the build when there is one, else from the sources (through tsx).
+roles_table() {
+  local json
+  if [[ -f $KAIROS_ROOT/backend/dist/roles/table.js ]]; then
+    json="$(node "$KAIROS_ROOT/backend/dist/main.js" roles --json)"
+  else
+    json="$(cd "$KAIROS_ROOT" && node --import tsx backend/src/main.ts roles --json)"
+  fi
+  node -e '
+    const { roles } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const r of roles) {
+      if (!r.localPorts) continue;
+      const p = r.localPorts;
+      console.log([r.role, p.app, p.daprHttp, p.daprGrpc, p.daprInternalGrpc, p.daprMetrics].join(" "));
+    }' <<<"$json"
+}

@@ -10,7 +10,7 @@
 # State, logs and pid files: ${KAIROS_STACK_DIR:-<repo>/.stack} (logs/<name>.log).
 #
 # Configuration (environment):
-#   KAIROS_STACK_ROLES   roles to run            (api notifier recurrence audit realtime)
+#   KAIROS_STACK_ROLES   roles to run            (every distributed role of the module table)
 #   KAIROS_ROLE_CMD      command per role; {role} is replaced
 #                        (node backend/dist/main.js --role {role})
 #   KAIROS_MIGRATE_CMD   run once before the roles; empty to skip
@@ -21,14 +21,18 @@
 #   KAIROS_MONITORING    auto (start Prometheus if installed) | 1 (required) | 0 (off)
 #   KAIROS_STACK_WEB     auto (start the web app if web/.next is built) | 1 (required) | 0 (off)
 #   KAIROS_WEB_PORT      the web app's port (3000; the api role trusts :3000 by default)
-# Ports: role i of (api notifier recurrence audit realtime) gets app port 4000+i,
-# daprd HTTP 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i.
+# Roles and ports come from the module table (`kairos roles --json`,
+# backend/src/roles/table.ts): role i of the table gets app port 4000+i, daprd HTTP
+# 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i; a role that is not in
+# the table (KAIROS_STACK_ROLES) follows the same rule after the table's roles.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$KAIROS_LOCAL_DIR"
 DEFAULT_ROLE_CMD="node backend/dist/main.js --role {role}"
-ROLES="${KAIROS_STACK_ROLES:-api notifier recurrence audit realtime}"
+TABLE="$(roles_table)" || die "stack: cannot read the module table (kairos roles --json)"
+TABLE_ROLES="$(awk '{ printf "%s ", $1 }' <<<"$TABLE")"
+ROLES="${KAIROS_STACK_ROLES:-${TABLE_ROLES% }}"
 ROLE_CMD="${KAIROS_ROLE_CMD:-$DEFAULT_ROLE_CMD}"
 if [[ -z ${KAIROS_MIGRATE_CMD+x} ]]; then
   if [[ $ROLE_CMD == "$DEFAULT_ROLE_CMD" ]]; then
@@ -37,22 +41,6 @@ if [[ -z ${KAIROS_MIGRATE_CMD+x} ]]; then
     KAIROS_MIGRATE_CMD=""
   fi
 fi
-
-# role_index ROLE : position in the contract's role list (custom roles follow)
-role_index() {
-  local i=0 r
-  for r in api notifier recurrence audit realtime; do
-    [[ $r == "$1" ]] && echo "$i" && return 0
-    i=$((i + 1))
-  done
-  i=5
-  for r in $ROLES; do
-    case "$r" in api | notifier | recurrence | audit | realtime) continue ;; esac
-    [[ $r == "$1" ]] && echo "$i" && return 0
-    i=$((i + 1))
-  done
-  return 1
-}
 
 WEB_PORT="${KAIROS_WEB_PORT:-3000}"
 web_wanted() {
@@ -99,8 +87,18 @@ web_status() {
 }
 
 role_ports() { # sets APP_PORT HTTP_PORT GRPC_PORT INTERNAL_PORT METRICS_PORT
-  local i
-  i="$(role_index "$1")"
+  local line i r
+  line="$(awk -v r="$1" '$1 == r' <<<"$TABLE")"
+  if [[ -n $line ]]; then
+    read -r _ APP_PORT HTTP_PORT GRPC_PORT INTERNAL_PORT METRICS_PORT <<<"$line"
+    return 0
+  fi
+  i="$(wc -l <<<"$TABLE")"
+  for r in $ROLES; do
+    [[ " $TABLE_ROLES " == *" $r "* ]] && continue
+    [[ $r == "$1" ]] && break
+    i=$((i + 1))
+  done
   APP_PORT=$((4000 + i)) HTTP_PORT=$((3500 + i)) GRPC_PORT=$((25200 + i))
   INTERNAL_PORT=$((25300 + i)) METRICS_PORT=$((9190 + i))
 }

@@ -1,13 +1,38 @@
 /**
- * Reminders fire as jobs (embedded scheduler or Dapr Jobs). When a job fires, the task
- * is read again: a reminder for a task that was deleted, completed or moved since is
- * dropped, so a stale job can never notify. A live one becomes a `reminders` event,
- * written to the outbox like every other event.
+ * Reminders, from a task's edit to the `reminders` event:
+ * - A task change appends a `reminder-jobs` record to the outbox (app/task-events.ts:
+ *   which jobs to add, which to drop). The relay hands it to `applyReminderJobs`, which
+ *   cancels and schedules them on the platform's job scheduler (embedded: a table and a
+ *   timer; distributed: the Dapr Jobs API).
+ * - When a job fires (`reminderJobHandler`), the task is read again: a reminder for a
+ *   task that was deleted, completed or moved since is dropped, so a stale job can never
+ *   notify. A live one becomes a `reminders` event, written to the outbox like every
+ *   other event; the notifier (app/notifications.ts) takes it from there.
  */
 import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION, TOPICS, type ReminderJobPayload } from '../domain/events.js';
+import { SCHEMA_VERSION, TOPICS, type OutboxRecord, type ReminderJobPayload } from '../domain/events.js';
 import { reminderInstants } from '../domain/reminders.js';
-import type { Clock, TaskRepository, UnitOfWork } from '../ports/index.js';
+import type { PipelineMetrics } from '../observability/metrics.js';
+import type { Clock, JobScheduler, TaskRepository, UnitOfWork } from '../ports/index.js';
+
+/** An outbox record of reminder jobs to (re)schedule and to cancel for one task. */
+export type ReminderJobsRecord = Extract<OutboxRecord, { kind: 'reminder-jobs' }>;
+
+/** The reminder-job policy: drop the cancelled jobs, then (re)schedule the new ones, in order. */
+export function reminderJobScheduling(scheduler: JobScheduler, metrics: Pick<PipelineMetrics, 'remindersScheduled'>) {
+  return async function applyReminderJobs(record: ReminderJobsRecord): Promise<void> {
+    for (const name of record.payload.cancel) await scheduler.cancel(name);
+    for (const job of record.payload.schedule) {
+      const payload: ReminderJobPayload = { user_id: record.user_id, task_id: record.payload.task_id, remind_at: job.remind_at };
+      await scheduler.schedule(job.name, new Date(job.remind_at), payload);
+    }
+    metrics.remindersScheduled.inc({ action: 'schedule' }, record.payload.schedule.length);
+    metrics.remindersScheduled.inc({ action: 'cancel' }, record.payload.cancel.length);
+  };
+}
+
+/** A reminder job's callback (from either job scheduler). */
+export type ReminderJobHandler = (name: string, payload: ReminderJobPayload, dueAt: Date) => Promise<void>;
 
 export type ReminderOutcome = 'published' | 'stale';
 
@@ -41,3 +66,14 @@ export function createReminderFiring(deps: { uow: UnitOfWork; reader: TaskReposi
   };
 }
 export type FireReminder = ReturnType<typeof createReminderFiring>;
+
+/** Fires a reminder job and records its lateness and outcome. */
+export function reminderJobHandler(
+  fireReminder: FireReminder,
+  metrics: Pick<PipelineMetrics, 'reminderLateness' | 'remindersFired'>,
+): ReminderJobHandler {
+  return async (name, payload, dueAt) => {
+    metrics.reminderLateness.observe(Math.max(0, Date.now() - dueAt.getTime()) / 1000);
+    metrics.remindersFired.inc({ outcome: await fireReminder(name, payload) });
+  };
+}

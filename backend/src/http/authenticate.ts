@@ -4,8 +4,7 @@
  * scoped to it. No credentials → 401 with a `WWW-Authenticate` challenge.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Auth } from '../auth/better-auth.js';
-import { InvalidTokenError, type TokenVerifier } from '../auth/verifier.js';
+import { InvalidTokenError, type IdentityProvider, type TokenVerifier } from '../ports/index.js';
 import { HttpProblem } from './problem.js';
 
 declare module 'fastify' {
@@ -16,7 +15,7 @@ declare module 'fastify' {
 
 export type Authenticate = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-export function createAuthenticate(deps: { verify: TokenVerifier; auth?: Auth }): Authenticate {
+export function createAuthenticate(deps: { verify: TokenVerifier; auth?: IdentityProvider }): Authenticate {
   return async (req, reply) => {
     const header = req.headers.authorization;
     if (header) {

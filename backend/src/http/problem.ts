@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
-import { InvalidCursorError } from '../adapters/postgres/keyset.js';
+import { InvalidCursorError } from '../ports/index.js';
 
 export interface Problem {
   type: string;

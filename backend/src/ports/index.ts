@@ -30,6 +30,9 @@ export interface ListQuery {
   now: Date;
 }
 
+/** A list cursor that does not belong to this query (another sort or search) or is malformed. */
+export class InvalidCursorError extends Error {}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -81,6 +84,15 @@ export interface Tx {
 export interface UnitOfWork {
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
+
+/** A committed outbox row as the relay leases it: the record, its sequence number and age. */
+export type RelayedRecord = OutboxRecord & { seq: number; created_at: Date };
+
+/**
+ * Sends one leased batch (in seq order) and says which rows went out; rows not in `done`
+ * are retried on a later pass, and `failure` (if any) is logged and backs the relay off.
+ */
+export type OutboxDispatch = (records: RelayedRecord[]) => Promise<{ done: Set<number>; failure?: unknown }>;
 
 /** An event as the relay hands it to a publisher. */
 export interface PublishedEvent {
@@ -201,4 +213,25 @@ export interface UpdatesLog {
 
 export interface Mailer {
   send(mail: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+// ── Identity ───────────────────────────────────────────────────────────────────────
+
+export interface Principal {
+  userId: string;
+  email?: string;
+  /** Seconds since epoch. */
+  expiresAt: number;
+}
+
+/** A bearer token that is not valid (bad signature, expired, wrong issuer or audience). */
+export class InvalidTokenError extends Error {}
+
+/** Verifies a bearer JWT; rejects with InvalidTokenError when it is not valid. */
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/** The identity provider behind /api/auth (Better Auth): its own HTTP handler, and the session behind a cookie. */
+export interface IdentityProvider {
+  handler(request: Request): Promise<Response>;
+  api: { getSession(opts: { headers: Headers }): Promise<{ user: { id: string } } | null> };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchByKey } from '../../src/adapters/postgres/outbox-relay.js';
+import { dispatchByKey } from '../../src/app/relay.js';
 
 const row = (seq: number, user_id: string) => ({ seq, user_id });
 const tick = () => new Promise((r) => setTimeout(r, 1));

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { cronRoutes } from '../../src/http/routes/dapr.js';
+import { cronRoutes } from '../../src/adapters/dapr/inbound.js';
 
 describe('cron input binding route', () => {
   it('accepts the empty application/json body daprd sends, and runs the sweep', async () => {

@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Consumer, Envelope } from '../../src/app/consumer.js';
-import { subscriptionRoutes } from '../../src/http/routes/dapr.js';
+import { subscriptionRoutes } from '../../src/adapters/dapr/inbound.js';
 import { initTracing } from '../../src/observability/tracing.js';
 
 initTracing({ serviceName: 'kairos-test', role: 'notifier', version: 'test' }); // W3C propagation, no exporter

@@ -333,6 +333,37 @@ test(
   },
 );
 
+// ---- The chart against the module table (backend/src/roles/table.ts, `kairos roles --json`)
+function moduleTable() {
+  const built = path.join(repo, 'backend/dist/roles/table.js');
+  const args = fs.existsSync(built) ? ['backend/dist/main.js'] : ['--import', 'tsx', 'backend/src/main.ts'];
+  return JSON.parse(execFileSync(process.execPath, [...args, 'roles', '--json'], { cwd: repo, encoding: 'utf8' }));
+}
+test('every role of the module table is a Deployment with its role, app id and port; its subscriptions are scoped to it', () => {
+  const table = moduleTable().roles.filter((r) => r.role !== 'all');
+  const docs = rendered.default;
+  const deployments = ofKind(docs, 'Deployment').filter((d) => d.spec.template.metadata.annotations?.['dapr.io/enabled'] === 'true');
+  assert.deepEqual(deployments.map(appIdOf).sort(), table.map((r) => r.appId).sort(), 'one Dapr-enabled Deployment per role');
+  for (const r of table) {
+    const dep = deployments.find((d) => appIdOf(d) === r.appId);
+    const pod = podTemplate(dep);
+    const container = pod.spec.containers[0];
+    assert.deepEqual(container.args, ['--role', r.role], `${r.appId}: runs its role`);
+    assert.equal(container.ports[0].containerPort, r.port, `${r.appId}: container port`);
+    assert.equal(pod.metadata.annotations['dapr.io/app-port'], String(r.port), `${r.appId}: Dapr app port`);
+  }
+  const subscriptions = docs.filter((d) => d.kind === 'Subscription');
+  for (const r of table) {
+    for (const s of r.subscriptions) {
+      const sub = subscriptions.find((d) => d.spec.topic === s.topic);
+      assert.ok(sub, `a Subscription to ${s.topic}`);
+      assert.ok(sub.scopes.includes(r.appId), `${s.topic}: scoped to ${r.appId}`);
+      assert.equal(sub.spec.pubsubname, s.pubsub, `${s.topic}: pub/sub component`);
+      assert.equal(sub.spec.routes.default, s.route, `${s.topic}: route`);
+    }
+  }
+});
+
 test('guards: bad values fail the render', () => {
   assert.match(renderFails(['components.notifier.autoscaling.maxReplicas=50']) ?? '', /exceeds the 6 partitions|maxReplicas/);
   assert.match(renderFails(['kafka.mode=zookeeper']) ?? '', /kafka.mode|enum|must be one of/i);

@@ -8,6 +8,7 @@
  * A `nullsLast` key sorts NULLs after every value in either direction, written as
  * `NULLS LAST` so that an index on the column can serve the order.
  */
+import { InvalidCursorError } from '../../ports/index.js';
 
 export interface SortKey {
   expr: string;
@@ -17,8 +18,6 @@ export interface SortKey {
   /** The expression can be NULL; NULLs come last. */
   nullsLast?: boolean;
 }
-
-export class InvalidCursorError extends Error {}
 
 export function orderBy(keys: SortKey[]): string {
   return keys.map((k) => `${k.expr} ${k.dir}${k.nullsLast ? ' nulls last' : ''}`).join(', ');

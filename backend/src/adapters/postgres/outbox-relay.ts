@@ -12,19 +12,15 @@
  */
 import { and, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { OutboxRecord } from '../../domain/events.js';
+import type { OutboxDispatch } from '../../ports/index.js';
 import type { Db } from './db.js';
 import { outbox } from './schema.js';
 import { rowsOf } from './task-repository.js';
 
-export type RelayedRecord = OutboxRecord & { seq: number; created_at: Date };
-
 export interface OutboxRelayOptions {
   db: Db;
-  /**
-   * Sends one leased batch (in seq order) and says which rows went out; rows not in `done`
-   * are retried on a later pass, and `failure` (if any) is logged and backs the relay off.
-   */
-  dispatch: (records: RelayedRecord[]) => Promise<{ done: Set<number>; failure?: unknown }>;
+  /** Sends one leased batch: app/relay.ts (events to their topics, reminder jobs to the scheduler). */
+  dispatch: OutboxDispatch;
   pollMs: number;
   batchSize?: number;
   /** Sent rows are kept this long (task-updates rows double as the WebSocket replay log). */
@@ -196,40 +192,4 @@ function toRecord(r: RawRow): OutboxRecord {
     payload,
     ...(r.traceparent ? { traceparent: r.traceparent } : {}),
   };
-}
-
-/**
- * Runs `send` over the rows: in seq order within a user, up to `concurrency` users at a
- * time. After a user's first failure the rest of that user's rows are not attempted (they
- * must not overtake it); other users carry on. Returns the seqs sent and the first failure.
- */
-export async function dispatchByKey<R extends { seq: number | string; user_id: string }>(
-  rows: R[],
-  concurrency: number,
-  send: (row: R) => Promise<void>,
-): Promise<{ done: Set<number>; failure: unknown }> {
-  const byUser = new Map<string, R[]>();
-  for (const r of rows) {
-    const list = byUser.get(r.user_id);
-    if (list) list.push(r);
-    else byUser.set(r.user_id, [r]);
-  }
-  const queues = [...byUser.values()];
-  const done = new Set<number>();
-  let failure: unknown;
-  async function worker() {
-    for (let q = queues.shift(); q; q = queues.shift()) {
-      for (const r of q) {
-        try {
-          await send(r);
-          done.add(Number(r.seq));
-        } catch (err) {
-          failure ??= err;
-          break;
-        }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
-  return { done, failure };
 }

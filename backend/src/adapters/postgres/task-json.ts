@@ -14,7 +14,7 @@
  */
 import { describeRecurrence } from '../../domain/recurrence.js';
 import type { Recurrence } from '../../domain/types.js';
-import type { SqlRunner } from './db.js';
+import type { SqlRunner } from './sql-runner.js';
 
 /** ISO-8601 text of a timestamptz column, or null. to_char does not depend on DateStyle or TimeZone. */
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

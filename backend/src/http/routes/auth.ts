@@ -6,12 +6,12 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Auth } from '../../auth/better-auth.js';
+import type { IdentityProvider } from '../../ports/index.js';
 import { toHeaders } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
 
 export interface AuthRoutesOptions {
-  auth: Auth;
+  auth: IdentityProvider;
   /** Origin of the public URL, assumed for requests that carry neither Origin nor cookies. */
   publicOrigin: string;
   /** Attempts per minute per client on sign-in and sign-up; 0 turns limiting off. */

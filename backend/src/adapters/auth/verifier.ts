@@ -4,18 +4,8 @@
  * until they expire, so a client's repeated requests cost a map lookup, not a signature check.
  */
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { InvalidTokenError, type Principal, type TokenVerifier } from '../../ports/index.js';
 import { JWT_AUDIENCE, JWT_ISSUER } from './better-auth.js';
-
-export interface Principal {
-  userId: string;
-  email?: string;
-  /** Seconds since epoch. */
-  expiresAt: number;
-}
-
-export class InvalidTokenError extends Error {}
-
-export type TokenVerifier = (token: string) => Promise<Principal>;
 
 export type KeySource = { url: string } | { load: () => Promise<JSONWebKeySet> };
 

@@ -6,8 +6,8 @@
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { jwt } from 'better-auth/plugins';
-import type { Db } from '../adapters/postgres/db.js';
-import { account, jwks, session, user, verification } from '../adapters/postgres/schema.js';
+import type { Db } from '../postgres/db.js';
+import { account, jwks, session, user, verification } from '../postgres/schema.js';
 
 export const JWT_ISSUER = 'kairos';
 export const JWT_AUDIENCE = 'kairos-api';
@@ -35,7 +35,7 @@ export function createAuth(opts: AuthOptions) {
       // A signed cookie carries the session for 5 minutes: most requests skip the session lookup.
       cookieCache: { enabled: true, maxAge: 300 },
     },
-    // Sign-in/up are rate-limited by the HTTP layer per client address (see http/auth-routes.ts).
+    // Sign-in/up are rate-limited by the HTTP layer per client address (see http/routes/auth.ts).
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     plugins: [jwt({ jwt: { issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expirationTime: opts.jwtTtl } })],

@@ -1,5 +1,6 @@
 /**
- * What the Dapr sidecar calls on an app:
+ * The Dapr inbound adapter: what the Dapr sidecar calls on an app. Subscription
+ * deliveries take the one delivery path (app/delivery.ts), like the embedded bus's.
  * - POST /events/<topic>  — a subscription delivery (a CloudEvent). 200 SUCCESS when
  *   handled; an event that breaks its contract answers DROP, which sends it to the
  *   topic's dead-letter topic; any other failure answers 500 so Dapr retries (per the
@@ -11,15 +12,15 @@
  * - POST /internal/tasks/next-occurrence — service invocation from the recurrence role.
  * - OPTIONS|POST /overdue-sweep — the cron input binding.
  */
-import { consumerSpanAttributes, inSpan, SpanKind, SpanStatusCode, startSpan, traceparentOf } from '../../observability/tracing.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { parseEvent, PoisonEventError, type Consumer } from '../../app/consumer.js';
+import type { Consumer } from '../../app/consumer.js';
+import { createDelivery, type DeliveryObserver, type IncomingEvent } from '../../app/delivery.js';
 import type { TaskService } from '../../app/tasks.js';
-import type { DeliveryObserver } from '../../adapters/embedded/event-bus.js';
-import type { ReminderJobPayload, Topic } from '../../domain/events.js';
+import type { ReminderJobPayload } from '../../domain/events.js';
 import type { Task } from '../../domain/types.js';
+import { traceparentOf } from '../../observability/tracing.js';
 
 interface CloudEvent {
   id?: string;
@@ -38,99 +39,39 @@ function acceptCloudEvents(app: FastifyInstance) {
   });
 }
 
-type Outcome = 'ok' | 'dead_lettered' | 'retried';
 interface BulkEntry {
   entryId?: string;
   event?: CloudEvent;
 }
 
-/** The event's contract-checked envelope, or the reason it can never be handled. */
-function envelopeOf(consumer: Consumer, ce: CloudEvent) {
-  const data = parseEvent(consumer.topic as Topic, ce.data);
-  const seq = ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? Number(ce.kairosseq) : undefined;
-  return { data, ...(seq !== undefined ? { seq } : {}) };
-}
+/** A CloudEvent as the delivery path takes it (the outbox sequence number rides in `kairosseq`). */
+const incoming = (ce: CloudEvent): IncomingEvent => ({
+  ...(ce.id !== undefined ? { id: ce.id } : {}),
+  data: ce.data,
+  ...(ce.kairosseq && /^\d+$/.test(ce.kairosseq) ? { seq: Number(ce.kairosseq) } : {}),
+  ...(ce.traceparent ? { traceparent: ce.traceparent } : {}),
+});
 
 export async function subscriptionRoutes(app: FastifyInstance, opts: { consumers: Consumer[]; observe: DeliveryObserver; logger: Logger }) {
   acceptCloudEvents(app);
-  const observe = (consumer: Consumer, outcome: Outcome, started: number, ce: CloudEvent) =>
-    opts.observe(
-      consumer.name,
-      consumer.topic,
-      outcome,
-      (performance.now() - started) / 1000,
-      (ce.data as { timestamp?: string } | undefined)?.timestamp,
-    );
-  const deadLetter = (consumer: Consumer, ce: CloudEvent, err: Error) =>
-    opts.logger.error({ consumer: consumer.name, topic: consumer.topic, event_id: ce.id, reason: err.message }, 'event dead-lettered');
+  // Dapr retries a RETRY per the resiliency policy and sends a DROP to the dead-letter topic.
+  const delivery = createDelivery({ logger: opts.logger, observe: opts.observe, whenFailing: { redeliveredBy: 'Dapr' } });
 
   for (const consumer of opts.consumers) {
     app.post(`/events/${consumer.topic}`, { schema: { hide: true } }, async (req, reply) => {
-      const ce = (req.body ?? {}) as CloudEvent;
-      const started = performance.now();
-      try {
-        const envelope = envelopeOf(consumer, ce);
-        await inSpan(
-          `${consumer.name} process ${consumer.topic}`,
-          { kind: SpanKind.CONSUMER, parent: ce.traceparent, attributes: consumerSpanAttributes(consumer, ce.id) },
-          (span) => consumer.handle({ ...envelope, traceparent: traceparentOf(span) } as never),
-        );
-        observe(consumer, 'ok', started, ce);
-        return { status: 'SUCCESS' };
-      } catch (err) {
-        if (err instanceof PoisonEventError) {
-          deadLetter(consumer, ce, err);
-          observe(consumer, 'dead_lettered', started, ce);
-          return { status: 'DROP' };
-        }
-        opts.logger.warn({ err, consumer: consumer.name, event_id: ce.id }, 'event handling failed; Dapr will retry');
-        observe(consumer, 'retried', started, ce);
-        return reply.status(500).send({ status: 'RETRY' });
-      }
+      const status = await delivery.deliver(consumer, incoming((req.body ?? {}) as CloudEvent));
+      return status === 'RETRY' ? reply.status(500).send({ status }) : { status };
     });
 
     app.post(`/events/${consumer.topic}/bulk`, { schema: { hide: true } }, async (req) => {
       const entries = ((req.body as { entries?: BulkEntry[] } | null)?.entries ?? []).filter(
         (e): e is Required<BulkEntry> => typeof e?.entryId === 'string',
       );
-      const started = performance.now();
-      const statuses: { entryId: string; status: 'SUCCESS' | 'DROP' | 'RETRY' }[] = [];
-      // one consumer span per event, in the event's own trace, spanning the batch's handling
-      const valid: { entryId: string; ce: CloudEvent; span: ReturnType<typeof startSpan>['span']; envelope: object }[] = [];
-      for (const { entryId, event } of entries) {
-        const ce = event ?? {};
-        try {
-          const envelope = envelopeOf(consumer, ce);
-          const { span } = startSpan(`${consumer.name} process ${consumer.topic}`, {
-            kind: SpanKind.CONSUMER,
-            ...(ce.traceparent ? { parent: ce.traceparent } : {}),
-            attributes: { ...consumerSpanAttributes(consumer, ce.id), 'messaging.batch.message_count': entries.length },
-          });
-          valid.push({ entryId, ce, span, envelope: { ...envelope, traceparent: traceparentOf(span) } });
-        } catch (err) {
-          if (!(err instanceof PoisonEventError)) throw err;
-          deadLetter(consumer, ce, err);
-          observe(consumer, 'dead_lettered', started, ce);
-          statuses.push({ entryId, status: 'DROP' });
-        }
-      }
-      if (valid.length === 0) return { statuses };
-      let outcome: Outcome = 'ok';
-      try {
-        const events = valid.map((v) => v.envelope) as never[];
-        if (consumer.handleBatch) await consumer.handleBatch(events);
-        else for (const e of events) await consumer.handle(e);
-      } catch (err) {
-        outcome = 'retried';
-        opts.logger.warn({ err, consumer: consumer.name, events: valid.length }, 'bulk delivery failed; Dapr will retry it');
-        for (const v of valid) v.span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      }
-      for (const v of valid) {
-        v.span.end();
-        observe(consumer, outcome, started, v.ce);
-        statuses.push({ entryId: v.entryId, status: outcome === 'ok' ? 'SUCCESS' : 'RETRY' });
-      }
-      return { statuses };
+      const verdicts = await delivery.deliverBatch(
+        consumer,
+        entries.map((e) => incoming(e.event ?? {})),
+      );
+      return { statuses: entries.map((e, i) => ({ entryId: e.entryId, status: verdicts[i]! })) };
     });
   }
 }
@@ -166,7 +107,10 @@ const nextOccurrenceBody = z.object({
 });
 
 /** Only the recurrence role may call this (Dapr access control; the caller id is checked here too). */
-export async function internalRoutes(app: FastifyInstance, opts: { tasks: TaskService; allowedCaller: string }) {
+export async function internalRoutes(
+  app: FastifyInstance,
+  opts: { tasks: Pick<TaskService, 'createNextOccurrence'>; allowedCaller: string },
+) {
   app.post('/internal/tasks/next-occurrence', { schema: { hide: true } }, async (req, reply) => {
     const caller = req.headers['dapr-caller-app-id'];
     if (caller !== opts.allowedCaller) return reply.status(403).send({ title: 'Forbidden', detail: 'internal endpoint' });
