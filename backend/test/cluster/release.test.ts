@@ -206,7 +206,11 @@ describe('the product, end to end inside the cluster', () => {
     await eventually(async () => dlqMessages() > dlqBefore, 20_000, 'a message on task-events.dlq');
     const u = await signUp('after-poison');
     const task = (await u.call('POST', '/api/v1/tasks', { title: 'After the poison' })).json;
-    await eventually(async () => (await u.call('GET', `/api/v1/tasks/${task.id}/history`)).json.items.length > 0, 15_000, 'audit after poison');
+    await eventually(
+      async () => (await u.call('GET', `/api/v1/tasks/${task.id}/history`)).json.items.length > 0,
+      15_000,
+      'audit after poison',
+    );
   });
 });
 

@@ -545,7 +545,11 @@ for (const [variant, docs] of Object.entries(rendered)) {
     assert.ok(pod, 'smoke-test pod');
     assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
     const urls = pod.spec.containers[0].args.slice(1);
-    for (const c of [...BACKEND, 'web']) assert.ok(urls.some((u) => u.startsWith(`http://kairos-${c}:`)), `${c} checked`);
+    for (const c of [...BACKEND, 'web'])
+      assert.ok(
+        urls.some((u) => u.startsWith(`http://kairos-${c}:`)),
+        `${c} checked`,
+      );
     assert.equal(pod.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
     if (!ofKind(docs, 'NetworkPolicy').length) return;
     const own = byName(docs, 'NetworkPolicy', 'kairos-smoke-test');
