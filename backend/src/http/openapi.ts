@@ -1,7 +1,9 @@
 /**
  * The last step of the OpenAPI document, in one place rather than per route, so that
  * it says what the server does:
- * - every error response (4xx, 5xx) is `application/problem+json`, as problem.ts sends it;
+ * - every error response (4xx, 5xx) is `application/problem+json`, as problem.ts sends it,
+ *   with one problem schema open to extension members;
+ * - a request body whose schema accepts null is optional (the server treats no body as null);
  * - the statuses every route can answer are listed on every route that can answer them:
  *   401 on authenticated routes (authentication comes before validation), 400 where a
  *   query, path or body is read (the control-character rule of input.ts included),
@@ -15,8 +17,13 @@ type Json = Record<string, unknown>;
 const PROBLEM = 'application/problem+json';
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
-const problemSchema = z.toJSONSchema(problemResponse, { target: 'draft-2020-12', io: 'output' }) as Json;
+// One schema for every problem, open to extension members (RFC 9457 §3.2), e.g. a 409's current_version.
+const problemSchema = z.toJSONSchema(
+  problemResponse.extend({ current_version: z.number().int().optional().describe('409/412: the version the task has now') }),
+  { target: 'draft-2020-12', io: 'output' },
+) as Json;
 delete problemSchema.$schema;
+delete problemSchema.additionalProperties;
 
 const DESCRIPTIONS: Record<string, string> = {
   '400': 'Invalid request (problem details name the fields)',
@@ -33,6 +40,12 @@ const DESCRIPTIONS: Record<string, string> = {
 
 const problem = (status: string) => ({ description: DESCRIPTIONS[status] ?? 'Error', content: { [PROBLEM]: { schema: problemSchema } } });
 
+function acceptsNull(schema: Json | undefined): boolean {
+  if (!schema) return false;
+  if (schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'))) return true;
+  return ['anyOf', 'oneOf'].some((k) => Array.isArray(schema[k]) && (schema[k] as Json[]).some(acceptsNull));
+}
+
 export interface OpenApiFinishOptions {
   /** Whether writes are rate limited per user (a 429 is then documented on them). */
   writeRateLimit: boolean;
@@ -46,10 +59,11 @@ export function finishOpenApi(doc: Json, opts: OpenApiFinishOptions): Json {
       const responses = op.responses as Record<string, Json>;
       for (const [status, response] of Object.entries(responses)) {
         if (!/^[45]/.test(status)) continue;
-        const content = (response.content ?? {}) as Record<string, Json>;
-        const schema = content[PROBLEM]?.schema ?? content['application/json']?.schema ?? problemSchema;
-        response.content = { [PROBLEM]: { schema } };
+        response.content = { [PROBLEM]: { schema: problemSchema } };
       }
+      // A body whose schema accepts null may be left out altogether (e.g. complete/reopen's {version}).
+      const body = op.requestBody as { required?: boolean; content?: Record<string, { schema?: Json }> } | undefined;
+      if (body && Object.values(body.content ?? {}).some((c) => acceptsNull(c.schema))) body.required = false;
       const add = (status: string) => {
         responses[status] ??= problem(status);
       };
