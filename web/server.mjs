@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
-import { createProxy, PROXIED } from './proxy.mjs';
+import { createProxy, PROXIED } from './api-proxy.mjs';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3000);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { createProxy, PROXIED } from '../proxy.mjs';
+import { createProxy, PROXIED } from '../api-proxy.mjs';
 
 let api;
 let web;

@@ -1,11 +1,11 @@
 /**
- * A body over the API's limit sent through the web app's proxy (web/proxy.mjs, as
+ * A body over the API's limit sent through the web app's proxy (web/api-proxy.mjs, as
  * `npm start` serves it) gets the API's own 413 problem, never a 502.
  */
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ES module of the web app, without type declarations
-import { createProxy, PROXIED } from '../../../web/proxy.mjs';
+import { createProxy, PROXIED } from '../../../web/api-proxy.mjs';
 import { startTestApp, type TestApp, type TestUser } from './harness.js';
 
 let t: TestApp;
