@@ -132,7 +132,7 @@ const DRAIN_MAX_MS = 5000;
 
 /**
  * Reads and drops the rest of a request body the server will not use (a body over the
- * limit), so that the answer is sent on a connection the client is done writing to. Without
+ * limit, a request refused before its body is read: 401, 403, 429), so that the answer is sent on a connection the client is done writing to. Without
  * it the connection is closed under a client (or the web proxy) that is still sending, the
  * peer's stack answers with a reset, and the client sees a broken connection instead of the
  * 413. Bounded: past DRAIN_MAX_BYTES or DRAIN_MAX_MS the connection is closed as before.
@@ -165,7 +165,7 @@ function drainRequest(raw: IncomingMessage): Promise<void> {
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler(async (err, req, reply) => {
     const problem = problemFor(err as FastifyError, req);
-    if (problem?.status === 413) await drainRequest(req.raw);
+    await drainRequest(req.raw);
     if (problem) return sendProblem(reply, problem);
     req.log.error({ err }, 'unhandled error');
     return sendProblem(reply, {

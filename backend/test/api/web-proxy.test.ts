@@ -47,6 +47,14 @@ describe('oversize bodies through the web proxy', () => {
     }
   });
 
+  it('a request refused before its body is read (no credentials) gets its 401 through the proxy, not a 502', async () => {
+    for (let i = 0; i < 8; i++) {
+      const body = JSON.stringify({ title: 'x', description: 'y'.repeat(512 * 1024 * (1 + i)) });
+      const res = await fetch(`${webUrl}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status, `try ${i}: ${await res.text()}`).toBe(401);
+    }
+  });
+
   it('also when the body is sent in chunks without a length', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(`${webUrl}/api/v1/tasks`, { method: 'POST', headers: headers() }, (res) => {
