@@ -283,41 +283,46 @@ describe('fault matrix', () => {
   it('kill -9 of realtime: a client that reconnects with its last event id gets what it missed, once', async () => {
     const user = await signUp('realtime-killed');
     const first = connect(user);
-    await first.opened;
-    const createdIn = (messages: Msg[]) => messages.filter((m) => m.type === 'task.created').map((m) => m.task!.id);
-    const early = await workload(user, 'Before realtime kill', 5, new Date(Date.now() + 3_600_000));
-    await eventually(async () => createdIn(first.messages).length >= early.length, 30_000, 'early task.created');
-    const lastId = [...first.messages].reverse().find((m) => m.id)!.id!;
-    const since = performance.now();
-    process.kill(pidOf('realtime'), 'SIGKILL');
-    const missed = await workload(user, 'While realtime is down', 10, new Date(Date.now() + 3_600_000));
-    expect(missed).toHaveLength(10);
-    first.ws.terminate();
-    sh('stack.sh', 'up');
-    let second = connect(user, lastId);
-    await eventually(
-      async () => {
-        try {
-          await second.opened;
-          return true;
-        } catch {
-          second.ws.terminate();
-          second = connect(user, lastId);
-          return false;
-        }
-      },
-      120_000,
-      'realtime reconnect',
-    );
-    await eventually(async () => missed.every((t) => createdIn(second.messages).includes(t.id)), 60_000, 'missed events replayed');
-    const seconds = (performance.now() - since) / 1000;
-    console.log(`[fault matrix] kill -9 realtime: recovered (missed events replayed) in ${seconds.toFixed(1)} s`);
-    recoveries['kill -9 realtime'] = seconds;
-    await sleep(2000);
-    const counts = countBy(createdIn(second.messages), (id) => id);
-    for (const t of missed) expect(counts.get(t.id), `task ${t.id} replayed`).toBe(1);
-    for (const t of early) expect(counts.get(t.id) ?? 0, `task ${t.id} seen before the kill`).toBe(0);
-    second.ws.close();
+    let second: ReturnType<typeof connect> | undefined;
+    try {
+      await first.opened;
+      const createdIn = (messages: Msg[]) => messages.filter((m) => m.type === 'task.created').map((m) => m.task!.id);
+      const early = await workload(user, 'Before realtime kill', 5, new Date(Date.now() + 3_600_000));
+      await eventually(async () => createdIn(first.messages).length >= early.length, 30_000, 'early task.created');
+      const lastId = [...first.messages].reverse().find((m) => m.id)!.id!;
+      const since = performance.now();
+      process.kill(pidOf('realtime'), 'SIGKILL');
+      const missed = await workload(user, 'While realtime is down', 10, new Date(Date.now() + 3_600_000));
+      expect(missed).toHaveLength(10);
+      first.ws.terminate();
+      sh('stack.sh', 'up');
+      second = connect(user, lastId);
+      await eventually(
+        async () => {
+          try {
+            await second!.opened;
+            return true;
+          } catch {
+            second!.ws.terminate();
+            second = connect(user, lastId);
+            return false;
+          }
+        },
+        120_000,
+        'realtime reconnect',
+      );
+      await eventually(async () => missed.every((t) => createdIn(second!.messages).includes(t.id)), 60_000, 'missed events replayed');
+      const seconds = (performance.now() - since) / 1000;
+      console.log(`[fault matrix] kill -9 realtime: recovered (missed events replayed) in ${seconds.toFixed(1)} s`);
+      recoveries['kill -9 realtime'] = seconds;
+      await sleep(2000);
+      const counts = countBy(createdIn(second!.messages), (id) => id);
+      for (const t of missed) expect(counts.get(t.id), `task ${t.id} replayed`).toBe(1);
+      for (const t of early) expect(counts.get(t.id) ?? 0, `task ${t.id} seen before the kill`).toBe(0);
+    } finally {
+      first.ws.terminate();
+      second?.ws.terminate();
+    }
     await noServerErrors(user, 'realtime kill');
   }, 300_000);
 
