@@ -29,6 +29,7 @@ export async function startServer({ databaseUrl, env = {} } = {}) {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       KAIROS_AUTH_RATE_LIMIT: '0',
+      KAIROS_WRITE_RATE_LIMIT: '0', // the benchmark measures capacity, not the per-user limit
       BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { KAIROS_DATA_DIR: dataDir }),
       ...env,

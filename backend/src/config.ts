@@ -23,6 +23,12 @@ const envSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Requests per minute per client to the sign-in / sign-up endpoints. */
   KAIROS_AUTH_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
+  /** Writes (POST/PUT/PATCH/DELETE) per minute per user; 0 = off. */
+  KAIROS_WRITE_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  /** Open WebSocket connections per user. */
+  KAIROS_WS_MAX_PER_USER: z.coerce.number().int().min(1).default(20),
+  /** Largest WebSocket message a client may send (bytes). */
+  KAIROS_WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
   KAIROS_JWT_TTL: z
     .string()
     .regex(/^\d+[smhd]$/, 'must look like 15m, 1h or 30s')

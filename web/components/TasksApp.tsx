@@ -220,17 +220,22 @@ export function TasksApp() {
               <span className="min-w-0 flex-1 truncate text-zinc-700 dark:text-zinc-300" title={session.data?.user.email}>
                 {session.data?.user.name || session.data?.user.email}
               </span>
-              <button
-                type="button"
-                onClick={async () => {
-                  await signOut();
-                  qc.clear();
-                  router.replace('/sign-in');
-                }}
-                className="rounded-md px-2 py-1 text-xs font-medium hover:bg-zinc-200 dark:hover:bg-zinc-800"
-              >
-                Sign out
-              </button>
+              {([false, true] as const).map((everywhere) => (
+                <button
+                  key={String(everywhere)}
+                  type="button"
+                  title={everywhere ? 'Sign out on every device and browser' : undefined}
+                  aria-label={everywhere ? 'Sign out everywhere' : undefined}
+                  onClick={async () => {
+                    await signOut({ everywhere });
+                    qc.clear();
+                    router.replace('/sign-in');
+                  }}
+                  className="rounded-md px-2 py-1 text-xs font-medium hover:bg-zinc-200 dark:hover:bg-zinc-800"
+                >
+                  {everywhere ? 'Everywhere' : 'Sign out'}
+                </button>
+              ))}
             </div>
           </>
         }

@@ -28,7 +28,16 @@ export function useSession() {
   });
 }
 
-export async function signOut() {
+/** Signs out; `everywhere` first ends every session of the user (all devices and browsers). */
+export async function signOut(opts: { everywhere?: boolean } = {}) {
+  if (opts.everywhere) {
+    await fetch('/api/auth/revoke-sessions', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).catch(() => {});
+  }
   await fetch('/api/auth/sign-out', {
     method: 'POST',
     credentials: 'same-origin',

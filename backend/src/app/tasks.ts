@@ -24,7 +24,7 @@ export interface RequestContext {
 export type TaskService = ReturnType<typeof createTaskService>;
 
 export function createTaskService({ uow, reader, clock }: TaskServiceDeps) {
-  function assertInvariants(fields: Pick<Task, 'due_at' | 'reminders' | 'recurrence'>) {
+  function assertInvariants(fields: Pick<Task, 'due_at' | 'time_zone' | 'reminders' | 'recurrence'>) {
     const errors = checkTaskInvariants(fields);
     if (errors.length) throw new UnprocessableError(errors);
   }

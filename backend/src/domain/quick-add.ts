@@ -108,7 +108,8 @@ function takeReminders(scan: Scan): Reminder[] {
     for (const part of (m[1] ?? '').toLowerCase().matchAll(/(\d+)([mhdw])/g)) {
       minutes += Number(part[1]) * (MINUTES_PER_UNIT[part[2] ?? 'm'] ?? 1);
     }
-    if (minutes > LIMITS.reminderMinutesMax) continue;
+    // An offset beyond the limit is kept, so that the task's checks refuse it by name
+    // (a clear 422), rather than dropped (a task silently without its reminder).
     if (!reminders.some((r) => 'minutes_before' in r && r.minutes_before === minutes)) {
       if (reminders.length < LIMITS.remindersMax) reminders.push({ minutes_before: minutes });
     }
@@ -188,7 +189,8 @@ function monthNumber(word: string): number {
 }
 
 function withInterval(freq: string, interval: number, rest = ''): string {
-  return `FREQ=${freq}${interval > 1 ? `;INTERVAL=${interval}` : ''}${rest}`;
+  // "every 0 days" keeps its INTERVAL=0, which the rule check refuses, rather than becoming daily.
+  return `FREQ=${freq}${interval !== 1 ? `;INTERVAL=${interval}` : ''}${rest}`;
 }
 
 interface PhrasePattern {
@@ -304,7 +306,12 @@ function takeRecurrence(scan: Scan, reference: chrono.ParsingReference): Recurre
     }
   }
   const checked = checkRule(rule);
-  if (!checked.ok) return null;
+  if (!checked.ok) {
+    // A recurrence phrase with an impossible value ("every 0 days") is kept as written, so
+    // that the task's checks refuse it by name, rather than dropped or read as something else.
+    scan.consume(start, end);
+    return { recurrence: { rule, mode: completion ? 'completion' : 'due' } };
+  }
   scan.consume(start, end);
   // "5 times" and "after completion" may also stand elsewhere in the line ("daily at 9 for 5 times").
   const timesElsewhere = /(?<![\p{L}\p{N}])(?:for\s+)?([1-9]\d{0,3})\s+times(?![\p{L}\p{N}])/iu.exec(scan.text);
@@ -430,7 +437,8 @@ export function parseQuickAdd(text: string, opts: { now: Date; timeZone: string 
     recurrence = phrase.recurrence;
     const start = when.instant ? DateTime.fromJSDate(when.instant, { zone }) : null;
     const startFloating = start ? floating(start, start) : when.date ? floating(when.date, time) : nextDayAt();
-    due = firstOccurrenceFrom(recurrence.rule, startFloating, zone) ?? wallClockToInstant(startFloating, zone);
+    const first = checkRule(recurrence.rule).ok ? firstOccurrenceFrom(recurrence.rule, startFloating, zone) : null;
+    due = first ?? wallClockToInstant(startFloating, zone);
   } else if (when.instant) {
     due = when.instant;
   } else if (when.date) {
@@ -443,7 +451,9 @@ export function parseQuickAdd(text: string, opts: { now: Date; timeZone: string 
   const title = remainder === '' ? text.replace(/\s+/g, ' ').trim() : remainder;
   return {
     title,
-    due_at: due === null ? null : due.toISOString(),
+    // A date too far out for a Date ("in 10^9 years") stays as given in words, not a crash:
+    // the title keeps the phrase and the date is left out of range for the checks to name.
+    due_at: due === null ? null : Number.isFinite(due.getTime()) ? due.toISOString() : '+275760-09-13T00:00:00.000Z',
     time_zone: zone,
     recurrence,
     tags,

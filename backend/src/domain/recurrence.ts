@@ -173,6 +173,9 @@ function parseRuleOrThrow(raw: string): { options: Partial<RRuleOptions>; untilT
   return { options: RRule.parseString(checked.rule), untilText };
 }
 
+/** The last instant a due date can have (the end of year 9999, UTC). */
+const LAST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 // ─── Wall clock ↔ instant ────────────────────────────────────────────────────
 
 /** A "floating" date: UTC fields hold the wall-clock time in some zone. */
@@ -241,6 +244,16 @@ function ruleFrom(raw: string, dtstart: Date, zone: string): RRuleInstance {
   return new RRule({ ...options, dtstart, tzid: null, count: null, until });
 }
 
+/** Whether the rule's UNTIL ends the series before its first occurrence, the due date (in `zone`). */
+export function untilBeforeStart(rule: string, dueAt: string, zone: string): boolean {
+  if (!/(?:^|;)UNTIL=/.test(rule)) return false;
+  const due = DateTime.fromISO(dueAt, { zone });
+  if (!due.isValid || !DateTime.local({ zone }).isValid) return false;
+  const start = toFloating(due);
+  const until = (ruleFrom(rule, start, zone).options.until as Date | null) ?? null;
+  return until !== null && until.getTime() < start.getTime();
+}
+
 function countOf(raw: string): number | null {
   return parseRuleOrThrow(raw).options.count ?? null;
 }
@@ -273,7 +286,10 @@ export function nextOccurrence(input: OccurrenceInput, completedAt: Date): Occur
   }
   const next = ruleFrom(input.recurrence.rule, anchor, zone).after(anchor, false);
   if (next === null) return null;
-  return { due_at: wallClockToInstant(next, zone).toISOString(), occurrence: input.occurrence + 1 };
+  const instant = wallClockToInstant(next, zone);
+  // The series ends where stored dates end (9999-12-31): no occurrence the database cannot hold.
+  if (!(instant.getTime() <= LAST_INSTANT_MS)) return null;
+  return { due_at: instant.toISOString(), occurrence: input.occurrence + 1 };
 }
 
 /**

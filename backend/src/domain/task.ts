@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { LIMITS, PRIORITIES } from './types.js';
 import type { Reminder } from './types.js';
-import { checkRule } from './recurrence.js';
+import { checkRule, untilBeforeStart } from './recurrence.js';
 
 export const titleSchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'Title is required' : 'Title must be a string') })
@@ -93,6 +93,17 @@ export const timeZoneSchema = z
   })
   .describe('IANA time zone, e.g. Europe/Berlin or UTC; recurrence and dates are computed in it');
 
+// Dates the product stores and computes with: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+// Anything outside (year 0000, year 10000 after an offset, "in 8000 years") is refused with a field message.
+export const INSTANT_MIN_MS = Date.UTC(1970, 0, 1);
+export const INSTANT_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const INSTANT_RANGE_MESSAGE = 'must be between 1970-01-01 and 9999-12-31 (UTC)';
+
+/** Whether an instant (ms since epoch) is one the product can store. */
+export function inInstantRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= INSTANT_MIN_MS && ms <= INSTANT_MAX_MS;
+}
+
 export const instantSchema = z.iso
   .datetime({ offset: true, error: 'Expected an ISO-8601 date-time with an offset, e.g. 2026-05-01T09:00:00+02:00' })
   .transform((raw, ctx) => {
@@ -101,9 +112,13 @@ export const instantSchema = z.iso
       ctx.issues.push({ code: 'custom', message: `"${raw}" is not a real date-time`, input: raw });
       return raw;
     }
+    if (!inInstantRange(dt.toMillis())) {
+      ctx.issues.push({ code: 'custom', message: `Date ${INSTANT_RANGE_MESSAGE}`, input: raw });
+      return raw;
+    }
     return dt.toUTC().toJSDate().toISOString();
   })
-  .describe('ISO-8601 date-time with an offset; stored as UTC (…Z)');
+  .describe('ISO-8601 date-time with an offset, between 1970-01-01 and 9999-12-31 (UTC); stored as UTC (…Z)');
 
 // ─── Reminders ───────────────────────────────────────────────────────────────
 
@@ -212,11 +227,37 @@ export interface FieldProblem {
  */
 export function checkTaskInvariants(fields: {
   due_at?: string | null;
+  time_zone?: string;
   reminders?: Reminder[];
   recurrence?: { rule: string; mode: string } | null;
 }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const hasDue = fields.due_at !== null && fields.due_at !== undefined;
+  // Values that did not pass through the field schemas (a parsed quick-add line) are held
+  // to the same ranges here: a clear 422 rather than a silently different task.
+  if (hasDue && !inInstantRange(Date.parse(fields.due_at as string))) {
+    problems.push({ path: 'due_at', message: `Due date ${INSTANT_RANGE_MESSAGE}` });
+  }
+  (fields.reminders ?? []).forEach((reminder, index) => {
+    if ('minutes_before' in reminder) {
+      const m = reminder.minutes_before;
+      if (!Number.isInteger(m) || m < 0 || m > LIMITS.reminderMinutesMax) {
+        problems.push({
+          path: `reminders.${index}.minutes_before`,
+          message: `A reminder can be at most ${LIMITS.reminderMinutesMax} minutes (one year) before the due time`,
+        });
+      }
+    } else if (!inInstantRange(Date.parse(reminder.at))) {
+      problems.push({ path: `reminders.${index}.at`, message: `Reminder time ${INSTANT_RANGE_MESSAGE}` });
+    }
+  });
+  if (fields.recurrence) {
+    const checked = checkRule(fields.recurrence.rule);
+    if (!checked.ok) problems.push({ path: 'recurrence.rule', message: checked.message });
+    else if (hasDue && problems.length === 0 && untilBeforeStart(checked.rule, fields.due_at as string, fields.time_zone ?? 'UTC')) {
+      problems.push({ path: 'recurrence.rule', message: 'UNTIL is before the first occurrence (the due date): the series would be empty' });
+    }
+  }
   if (!hasDue) {
     (fields.reminders ?? []).forEach((reminder, index) => {
       if ('minutes_before' in reminder) {

@@ -3,6 +3,7 @@
  * a malformed body, an unknown field, a stale version — the client gets a 4xx with a
  * message it can show; a 500 means a bug and is logged with the request id.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
@@ -125,9 +126,46 @@ function httpTitle(status: number): string {
   return titles[status] ?? 'Request error';
 }
 
+/** How much of an unread request body is read and dropped before answering (see drainRequest). */
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+const DRAIN_MAX_MS = 5000;
+
+/**
+ * Reads and drops the rest of a request body the server will not use (a body over the
+ * limit, a request refused before its body is read: 401, 403, 429), so that the answer is sent on a connection the client is done writing to. Without
+ * it the connection is closed under a client (or the web proxy) that is still sending, the
+ * peer's stack answers with a reset, and the client sees a broken connection instead of the
+ * 413. Bounded: past DRAIN_MAX_BYTES or DRAIN_MAX_MS the connection is closed as before.
+ */
+function drainRequest(raw: IncomingMessage): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', finish);
+      raw.off('error', finish);
+      raw.off('close', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_MAX_BYTES) finish();
+    };
+    const timer = setTimeout(finish, DRAIN_MAX_MS);
+    raw.on('data', onData);
+    raw.once('end', finish);
+    raw.once('error', finish);
+    raw.once('close', finish);
+    raw.resume();
+  });
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler(async (err, req, reply) => {
     const problem = problemFor(err as FastifyError, req);
+    await drainRequest(req.raw);
     if (problem) return sendProblem(reply, problem);
     req.log.error({ err }, 'unhandled error');
     return sendProblem(reply, {

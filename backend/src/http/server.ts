@@ -14,6 +14,9 @@ import Fastify, {
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { registerInputRules } from './input.js';
+import { DEFAULT_LIMITS, registerLimits, type Limits } from './limits.js';
+import { finishOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { registerHttpMetrics } from './metrics.js';
@@ -28,6 +31,8 @@ export interface ServerOptions {
   /** Route plugins with their options, registered in order. */
   plugins: Array<[FastifyPluginAsync<never>, unknown]>;
   openapi: boolean;
+  /** Abuse limits (write rate per user, WebSocket connections and message size). */
+  limits?: Limits;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -44,6 +49,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerProblemHandlers(app);
+  registerInputRules(app);
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  registerLimits(app, limits);
   traceRequests(app);
 
   app.addHook('onResponse', async (req, reply) => {
@@ -66,7 +74,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           title: 'Kairos API',
           version: '1',
           description:
-            'Event-driven task manager. Authenticate with the session cookie (web) or `Authorization: Bearer <JWT>` from `GET /api/auth/token`. Errors are RFC 9457 `application/problem+json`.',
+            'Event-driven task manager. Authenticate with the session cookie (web) or `Authorization: Bearer <JWT>` from `GET /api/auth/token`. Errors are RFC 9457 `application/problem+json`. Text in a body, query string or path must not contain control characters other than tab, line feed and carriage return (400).',
         },
         components: {
           securitySchemes: {
@@ -76,6 +84,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         },
       },
       transform: jsonSchemaTransform,
+      transformObject: (doc) =>
+        finishOpenApi('openapiObject' in doc ? (doc.openapiObject as Record<string, unknown>) : (doc.swaggerObject as never), {
+          writeRateLimit: limits.writesPerMinute > 0,
+        }),
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }

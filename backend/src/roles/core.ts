@@ -73,6 +73,11 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
     isDraining: () => draining,
     readiness: opts.readiness,
     plugins: opts.plugins,
+    limits: {
+      writesPerMinute: config.KAIROS_WRITE_RATE_LIMIT,
+      wsMaxPerUser: config.KAIROS_WS_MAX_PER_USER,
+      wsMaxMessageBytes: config.KAIROS_WS_MAX_MESSAGE_BYTES,
+    },
   });
   await opts.start?.();
   const url =

@@ -32,8 +32,10 @@ export function createAuth(opts: AuthOptions) {
     session: {
       expiresIn: 7 * 24 * 3600,
       updateAge: 24 * 3600,
-      // A signed cookie carries the session for 5 minutes: most requests skip the session lookup.
-      cookieCache: { enabled: true, maxAge: 300 },
+      // No cookie cache: every cookie-authenticated request (and every GET /api/auth/token) looks
+      // the session up, so sign-out and revocation take effect at once. A cached signed cookie
+      // would be trusted for its lifetime after the session row is gone.
+      cookieCache: { enabled: false },
     },
     // Sign-in/up are rate-limited by the HTTP layer per client address (see http/routes/auth.ts).
     rateLimit: { enabled: false },

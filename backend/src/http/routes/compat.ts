@@ -32,8 +32,8 @@ const compatErrors = { ...errorResponses, 403: problemResponse };
 export async function compatRoutes(root: FastifyInstance, opts: { tasks: TaskService; authenticate: Authenticate; clock: Clock }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { tasks: svc, clock } = opts;
-  app.addHook('preHandler', opts.authenticate);
-  app.addHook('preHandler', async (req: FastifyRequest) => {
+  app.addHook('onRequest', opts.authenticate);
+  app.addHook('onRequest', async (req: FastifyRequest) => {
     const { user_id } = req.params as { user_id?: string };
     if (user_id !== undefined && user_id !== req.userId) {
       throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');

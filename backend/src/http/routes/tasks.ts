@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TaskService } from '../../app/tasks.js';
+import { UnprocessableError } from '../../app/errors.js';
 import { parseQuickAdd } from '../../domain/quick-add.js';
+import { checkTaskInvariants } from '../../domain/task.js';
 import { describeRecurrence } from '../../domain/recurrence.js';
 import type { NewTask } from '../../domain/types.js';
 import type { Clock, ListQuery } from '../../ports/index.js';
@@ -76,7 +78,7 @@ const traceOf = (_req: FastifyRequest) => {
 export async function taskRoutes(root: FastifyInstance, opts: TaskRoutesOptions) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { tasks: svc, clock } = opts;
-  app.addHook('preHandler', opts.authenticate);
+  app.addHook('onRequest', opts.authenticate);
 
   app.get(
     '/api/v1/tasks',
@@ -206,11 +208,14 @@ export async function taskRoutes(root: FastifyInstance, opts: TaskRoutesOptions)
         security,
         summary: 'Preview what a quick-add line means (nothing is stored)',
         body: parseBody,
-        response: { 200: parseResponse, ...errorResponses },
+        response: { 200: parseResponse, ...errorResponses, 422: problemResponse },
       },
     },
     async (req) => {
       const parsed = parseQuickAdd(req.body.text, { now: clock.now(), timeZone: req.body.time_zone ?? 'UTC' });
+      // The preview refuses what creating the task would refuse ("in 8000 years", "every 0 days").
+      const problems = checkTaskInvariants(parsed);
+      if (problems.length) throw new UnprocessableError(problems);
       return { ...parsed, recurrence: parsed.recurrence ? { ...parsed.recurrence, summary: describeRecurrence(parsed.recurrence) } : null };
     },
   );

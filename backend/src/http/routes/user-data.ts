@@ -56,7 +56,7 @@ const viewSchema = z.object({ id: z.number(), name: z.string(), query: z.record(
 
 export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutesOptions) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  app.addHook('preHandler', opts.authenticate);
+  app.addHook('onRequest', opts.authenticate);
 
   app.get(
     '/api/v1/tasks/:id/history',

@@ -1,0 +1,41 @@
+/**
+ * The realtime hub sends each update to a connection once: an update replayed from the log
+ * (reconnect with `after`) that then arrives live again — sent during the replay, or
+ * redelivered by the broker after the realtime role restarted — is not sent twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRealtimeHub, type ClientMessage } from '../../src/app/realtime.js';
+import type { TaskUpdate } from '../../src/domain/events.js';
+
+const update = (seq: number): { seq: number; data: TaskUpdate } => ({
+  seq,
+  data: { type: 'task.created', user_id: 'u1', task: { id: seq, title: `t${seq}` } } as unknown as TaskUpdate,
+});
+
+describe('realtime hub', () => {
+  it('a replayed update that arrives live again is sent once; new ones still arrive', async () => {
+    const log = [update(1), update(2), update(3)];
+    const hub = createRealtimeHub({
+      log: { since: async (_u, after) => log.filter((r) => r.seq > after), latest: async () => log.length },
+      present: (t) => t,
+    });
+    const got: ClientMessage[] = [];
+    await hub.connect('u1', { send: (m) => got.push(m) }, 1);
+    const consumer = hub.consumer();
+    for (const seq of [2, 3, 4, 3]) {
+      await consumer.handle({ data: update(seq).data, seq } as never);
+    }
+    expect(got.filter((m) => m.type !== 'hello').map((m) => m.id)).toEqual(['2', '3', '4']);
+  });
+
+  it('connections are independent: each gets every update once', async () => {
+    const hub = createRealtimeHub({ log: { since: async () => [], latest: async () => 0 }, present: (t) => t });
+    const a: ClientMessage[] = [];
+    const b: ClientMessage[] = [];
+    await hub.connect('u1', { send: (m) => a.push(m) });
+    await hub.connect('u1', { send: (m) => b.push(m) });
+    await hub.consumer().handle({ data: update(7).data, seq: 7 } as never);
+    expect(a.map((m) => m.id)).toEqual([undefined, '7']);
+    expect(b.map((m) => m.id)).toEqual([undefined, '7']);
+  });
+});
