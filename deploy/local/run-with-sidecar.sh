@@ -123,8 +123,10 @@ cmd_start() {
   fi
   if proc_pid "$name-daprd" >/dev/null && ! port_open "$app_port"; then
     # The app died and its sidecar lives: restart the app alone, as a kubelet restarts a
-    # crashed container in its pod. The sidecar (app health checks) paused deliveries
-    # while the app was gone and resumes them once it answers again.
+    # crashed container in its pod. The sidecar retries the delivery in flight (resiliency
+    # back-off) until the app answers again. Dapr's app health checks are off on purpose:
+    # with them, a sidecar whose app restarted beside it could keep its subscription
+    # closed for good (the fault matrix in test/system/faults.test.ts caught it).
     log "$name: app not running; restarting it beside its running sidecar"
     start_app "$name" "$app_id" "$app_port" "$http_port" "$grpc_port" "$health" "$@"
     return 0
@@ -170,8 +172,6 @@ cmd_start() {
       --scheduler-host-address "127.0.0.1:$SCHEDULER_GRPC_PORT" \
       --placement-host-address "" \
       --dapr-graceful-shutdown-seconds 5 \
-      --enable-app-health-check --app-health-check-path "$health" \
-      --app-health-probe-interval 2 --app-health-threshold 2 \
       --log-level "${DAPR_LOG_LEVEL:-info}" \
       "${mtls[@]}"
   )
