@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The system tests need the distributed stack: `npm run test:system` (vitest.system.config.ts).
-    exclude: ['test/system/**', '**/node_modules/**'],
+    // The system tests need the distributed stack: `npm run test:system` (vitest.system.config.ts);
+    // the cluster tests the Kubernetes cluster: `npm run test:cluster` (vitest.cluster.config.ts).
+    exclude: ['test/system/**', 'test/cluster/**', '**/node_modules/**'],
     // API tests start a real server and database per file; a generous per-test timeout
     // absorbs PGlite start-up on a loaded machine. Timing goals live in `npm run bench`.
     testTimeout: 30_000,

@@ -35,7 +35,7 @@ preflight() {
 }
 
 # ---------------------------------------------------------------- namespace
-# The namespace has a loopback, a dummy interface with the node address, and
+# The namespace has a loopback, the node address on a veth pair inside it, and
 # (once pods run) the CNI bridge with their veths. No default route, no link out.
 netns_up() {
   mkdir -p "$CLUSTER_DIR"
@@ -45,10 +45,13 @@ netns_up() {
     ip netns add "$CLUSTER_NETNS"
   fi
   ip -n "$CLUSTER_NETNS" link set lo up
+  # The node address sits on a veth pair whose both ends are in the namespace (a link
+  # to nowhere but itself; not every kernel has dummy interfaces).
   if ! ip -n "$CLUSTER_NETNS" link show "$NODE_IF" >/dev/null 2>&1; then
-    ip -n "$CLUSTER_NETNS" link add "$NODE_IF" type dummy
+    ip -n "$CLUSTER_NETNS" link add "$NODE_IF" type veth peer name "${NODE_IF}p"
     ip -n "$CLUSTER_NETNS" addr add "$NODE_IP/32" dev "$NODE_IF"
   fi
+  ip -n "$CLUSTER_NETNS" link set "${NODE_IF}p" up
   ip -n "$CLUSTER_NETNS" link set "$NODE_IF" up
   # Locally sent packets to a service address need a route before kube-proxy's DNAT.
   ip -n "$CLUSTER_NETNS" route replace "$SERVICE_CIDR" dev "$NODE_IF"
@@ -58,7 +61,7 @@ netns_up() {
 }
 
 # netns_isolated : no default route, no route beyond the namespace's own ranges,
-# and only links that belong to the namespace (lo, the dummy, the CNI bridge, pod veths).
+# and only links that belong to the namespace (lo, the node's veth pair, the CNI bridge, pod veths).
 netns_isolated() {
   local ok=0 line
   if [[ -n $(ip -n "$CLUSTER_NETNS" route show default) || -n $(ip -n "$CLUSTER_NETNS" -6 route show default 2>/dev/null) ]]; then
@@ -76,7 +79,7 @@ netns_isolated() {
   done < <(ip -n "$CLUSTER_NETNS" -4 route show)
   while read -r line; do
     case "$line" in
-    lo | "$NODE_IF" | cni0 | veth*) ;;
+    lo | "$NODE_IF" | "${NODE_IF}p" | cni0 | veth*) ;;
     *)
       warn "namespace $CLUSTER_NETNS has an unexpected link: $line"
       ok=1

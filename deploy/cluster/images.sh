@@ -27,7 +27,11 @@ app_hash() {
     sha256sum | cut -c1-12
 }
 # One tag for both application images, as a release pipeline tags them with one version.
-app_tag() { echo "$APP_VERSION-$(app_hash package.json package-lock.json tsconfig.base.json backend web deploy/docker/verify-build.sh deploy/cluster/images.sh)"; }
+# The inputs are what the build copies (tests and browser tests excluded) and how it builds.
+app_tag() {
+  echo "$APP_VERSION-$(app_hash package.json package-lock.json tsconfig.base.json backend ':(exclude)backend/test' \
+    web ':(exclude)web/e2e' deploy/docker/verify-build.sh deploy/cluster/images.sh deploy/cluster/oci-image.mjs)"
+}
 
 tags() {
   local tag
@@ -124,6 +128,8 @@ app_images() {
   [[ -f $barch && -f $warch ]] && return 0
   local out
   out="$(mktemp -d /tmp/kairos-image-build.XXXXXX)"
+  # shellcheck disable=SC2064 # the folder is known now
+  trap "rm -rf '$out'" EXIT
   log "images: the Dockerfiles' build steps (deploy/docker/verify-build.sh) for the backend and web images"
   KAIROS_BUILD_OUT="$out" bash "$KAIROS_ROOT/deploy/docker/verify-build.sh" all >"$IMAGES/app-build.log" 2>&1 || {
     tail -n 30 "$IMAGES/app-build.log" >&2
@@ -144,8 +150,8 @@ app_images() {
   mkdir -p "$out/backend-layer/app"
   cp -a "$out/backend/." "$out/backend-layer/app/"
   chown -R 0:0 "$out/backend-layer"
-  BASE="$base_tar" NODE_LAYER="$node_layer" APP="$out/backend-layer" image "$IMAGE_PREFIX/kairos-backend:$btag" "$barch" "$(
-    node -e 'const [n, v, r, c] = process.argv.slice(1); console.log(JSON.stringify({ name: n,
+  image "$IMAGE_PREFIX/kairos-backend:$btag" "$barch" "$(
+    BASE="$base_tar" NODE_LAYER="$node_layer" APP="$out/backend-layer" node -e 'const [n, v, r, c] = process.argv.slice(1); console.log(JSON.stringify({ name: n,
       layers: [process.env.BASE, process.env.NODE_LAYER, process.env.APP],
       config: { Entrypoint: ["node", "dist/main.js"], Cmd: ["--role", "api"], User: "10001:10001", WorkingDir: "/app/backend",
         Env: ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production", "KAIROS_EVENTS=dapr", "PORT=4000"],
@@ -161,8 +167,8 @@ app_images() {
   chown -R 0:0 "$out/web-layer"
   mkdir -p "$out/web-layer/app/web/.next/cache"
   chown 10001:10001 "$out/web-layer/app/web/.next/cache"
-  BASE="$base_tar" NODE_LAYER="$node_layer" APP="$out/web-layer" image "$IMAGE_PREFIX/kairos-web:$wtag" "$warch" "$(
-    node -e 'const [n, v, r, c] = process.argv.slice(1); console.log(JSON.stringify({ name: n,
+  image "$IMAGE_PREFIX/kairos-web:$wtag" "$warch" "$(
+    BASE="$base_tar" NODE_LAYER="$node_layer" APP="$out/web-layer" node -e 'const [n, v, r, c] = process.argv.slice(1); console.log(JSON.stringify({ name: n,
       layers: [process.env.BASE, process.env.NODE_LAYER, process.env.APP],
       config: { Entrypoint: ["node", "server.js"], User: "10001:10001", WorkingDir: "/app/web",
         Env: ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production", "NEXT_TELEMETRY_DISABLED=1", "PORT=3000",

@@ -24,7 +24,7 @@ KAIROS_RUN_DIR="$CLUSTER_DIR/run"
 
 CLUSTER_NETNS="${KAIROS_CLUSTER_NETNS:-kairos-cluster}"
 CLUSTER_NODE="${KAIROS_CLUSTER_NODE:-kairos-node}"
-# The node's address, on a dummy interface inside the namespace.
+# The node's address, on a veth pair whose both ends are inside the namespace.
 NODE_IF=kairos0
 NODE_IP=10.77.0.1
 POD_CIDR=10.244.0.0/24

@@ -5,10 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BIN = process.env.KAIROS_CLUSTER_BIN;
-if (!BIN || !process.env.KUBECONFIG) {
-  throw new Error('run the cluster tests with `npm run test:cluster` (inside the cluster namespace, after `npm run cluster up`)');
+function clusterBin(): string {
+  const bin = process.env.KAIROS_CLUSTER_BIN;
+  if (!bin || !process.env.KUBECONFIG) {
+    throw new Error('run the cluster tests with `npm run test:cluster` (inside the cluster namespace, after `npm run cluster up`)');
+  }
+  return bin;
 }
+const BIN = clusterBin();
 export const NAMESPACE = process.env.KAIROS_NAMESPACE ?? 'kairos';
 
 export function kubectl(...args: string[]): string {

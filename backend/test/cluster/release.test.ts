@@ -29,7 +29,7 @@ describe('the namespace the cluster lives in', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(': ')[1]!.split('@')[0]!);
-    expect(links.filter((l) => !['lo', 'kairos0', 'cni0'].includes(l) && !l.startsWith('veth'))).toEqual([]);
+    expect(links.filter((l) => !['lo', 'kairos0', 'kairos0p', 'cni0'].includes(l) && !l.startsWith('veth'))).toEqual([]);
   });
 });
 
