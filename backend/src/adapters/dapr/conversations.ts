@@ -87,28 +87,48 @@ export function createDaprConversationStore(dapr: DaprSidecar): ConversationStor
     return [{ operation: 'upsert', key: indexKey(userId), value: { items: sortIndex(items) }, etag: index.etag }, ...extra];
   }
 
+  /**
+   * firstIndexRace: a user's very first index document is written without an ETag (there
+   * is none yet), so two first conversations created at once could overwrite each other's
+   * entry. Creates are serialised per user in this process, and each create checks its
+   * entry afterwards and puts it back; what remains is two replicas creating a new user's
+   * first two conversations within the same few milliseconds.
+   */
+  const creating = new Map<string, Promise<unknown>>();
+  async function createNow(userId: string, c: { id: string; title: string; at: string }): Promise<Conversation> {
+    const conversation: Conversation = { id: c.id, title: c.title, created_at: c.at, updated_at: c.at };
+    const doc: ConversationDoc = { conversation, messages: [] };
+    await retrying(async () => {
+      const index = await read<IndexDoc>(indexKey(userId));
+      return {
+        ops: indexUpdate(userId, index, c.id, conversation, [
+          { operation: 'upsert', key: docKey(userId, c.id), value: doc, etag: undefined },
+        ]),
+        result: true,
+      };
+    });
+    // A user's very first index document is written without an ETag (there is none yet), so
+    // two first conversations created at once can overwrite each other's entry: put it back.
+    await retrying(async () => {
+      const index = await read<IndexDoc>(indexKey(userId));
+      if (index.value?.items.some((x) => x.id === c.id)) return null;
+      const current = (await read<ConversationDoc>(docKey(userId, c.id))).value?.conversation;
+      return current ? { ops: indexUpdate(userId, index, c.id, current, []), result: true } : null;
+    });
+    return conversation;
+  }
+
   return {
-    async create(userId, c) {
-      const conversation: Conversation = { id: c.id, title: c.title, created_at: c.at, updated_at: c.at };
-      const doc: ConversationDoc = { conversation, messages: [] };
-      await retrying(async () => {
-        const index = await read<IndexDoc>(indexKey(userId));
-        return {
-          ops: indexUpdate(userId, index, c.id, conversation, [
-            { operation: 'upsert', key: docKey(userId, c.id), value: doc, etag: undefined },
-          ]),
-          result: true,
-        };
+    create(userId, c) {
+      // One create at a time per user in this process: see firstIndexRace below.
+      const previous = creating.get(userId) ?? Promise.resolve();
+      const next = previous.then(() => createNow(userId, c));
+      const settled = next.catch(() => {});
+      creating.set(userId, settled);
+      void settled.then(() => {
+        if (creating.get(userId) === settled) creating.delete(userId);
       });
-      // A user's very first index document is written without an ETag (there is none yet), so
-      // two first conversations created at once can overwrite each other's entry: put it back.
-      await retrying(async () => {
-        const index = await read<IndexDoc>(indexKey(userId));
-        if (index.value?.items.some((x) => x.id === c.id)) return null;
-        const current = (await read<ConversationDoc>(docKey(userId, c.id))).value?.conversation;
-        return current ? { ops: indexUpdate(userId, index, c.id, current, []), result: true } : null;
-      });
-      return conversation;
+      return next;
     },
 
     async get(userId, id) {
