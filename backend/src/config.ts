@@ -54,6 +54,13 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   KAIROS_SKIP_MIGRATIONS: bool.default(false),
   KAIROS_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  // The assistant: any OpenAI-compatible endpoint (see .env.example); no LLM_MODEL → chat answers 503.
+  LLM_BASE_URL: z.url().optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).optional(),
+  LLM_API: z.enum(['chat_completions', 'responses']).optional(),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  KAIROS_MCP_URL: z.url().optional(),
   KAIROS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 

@@ -16,6 +16,7 @@ import { ConnectionIndicator } from './ConnectionIndicator';
 import { FilterBar } from './FilterBar';
 import { Filter, Keyboard, Menu } from './icons';
 import { NotificationCenter } from './NotificationCenter';
+import { ChatPanel } from './ChatPanel';
 import { Preferences } from './Preferences';
 import { QuickAdd, type QuickAddHandle } from './QuickAdd';
 import { SearchBox } from './SearchBox';
@@ -273,6 +274,7 @@ export function TasksApp() {
           >
             <Filter className="h-5 w-5" />
           </button>
+          <ChatPanel enabled={authed} onOpenTask={openTask} />
           <NotificationCenter enabled={authed} onOpenTask={openTask} />
           <ThemeToggle />
           <button

@@ -78,7 +78,8 @@ function ensureBuilt() {
   }
 }
 
-export async function startStack() {
+/** `backendEnv`: extra settings for the backend (e.g. the assistant's model endpoint). */
+export async function startStack({ backendEnv = {} } = {}) {
   ensureBuilt();
   mkdirSync(shotsDir, { recursive: true });
   const procs = [];
@@ -99,6 +100,7 @@ export async function startStack() {
       BETTER_AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
       KAIROS_AUTH_RATE_LIMIT: '0',
       LOG_LEVEL: 'warn',
+      ...backendEnv,
     };
     const backend =
       process.env.KAIROS_E2E_BACKEND === 'mock'

@@ -10,6 +10,7 @@ import type { NextOccurrence } from '../app/recurrence.js';
 import type { ReminderJobHandler } from '../app/reminders.js';
 import type { TaskService } from '../app/tasks.js';
 import type { EventPublisher, JobScheduler, Mailer, ProcessedEvents } from '../ports/index.js';
+import type { ConversationStore } from '../ports/conversations.js';
 
 /** A Fastify plugin and its options, registered on a role's server. */
 export type RoutePlugin = [FastifyPluginAsync<never>, unknown];
@@ -25,6 +26,8 @@ export interface Platform {
   mailer: Mailer;
   /** Remembers side effects done per event (the notifier's e-mails). */
   processed: ProcessedEvents;
+  /** The assistant's conversations: the embedded database, or the Dapr state store. */
+  conversations: ConversationStore;
   /** Service client: asks the api to create a completed recurring task's next occurrence. */
   nextOccurrence: NextOccurrence;
   /** Where a role that does not sign tokens itself fetches the api's key set, if it can. */

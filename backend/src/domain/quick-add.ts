@@ -24,6 +24,19 @@ export interface QuickAddResult {
   reminders: Reminder[];
 }
 
+/**
+ * The line says something that cannot be a task as written ("every 0 days", a reminder
+ * centuries ahead): rejected with a message, never turned into a different task.
+ */
+export class QuickAddError extends Error {
+  constructor(
+    message: string,
+    readonly phrase: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Time of day used when a date is given without a time ("tomorrow", "every month on the 1st"). */
 export const DEFAULT_TIME_OF_DAY = { hour: 9, minute: 0 } as const;
 
@@ -101,20 +114,99 @@ function takePriority(scan: Scan): Priority {
 
 const MINUTES_PER_UNIT: Record<string, number> = { m: 1, h: 60, d: 60 * 24, w: 60 * 24 * 7 };
 
-function takeReminders(scan: Scan): Reminder[] {
-  const reminders: Reminder[] = [];
-  for (const m of scan.text.matchAll(/(?<=^|\s)\^((?:\d{1,4}[mhdw])+|0)(?=\s|$)/giu)) {
+function addReminder(reminders: Reminder[], minutes: number, phrase: string): void {
+  if (!Number.isFinite(minutes) || minutes > LIMITS.reminderMinutesMax) {
+    throw new QuickAddError(`"${phrase}": a reminder can be at most 365 days before the due time`, phrase);
+  }
+  if (reminders.some((r) => 'minutes_before' in r && r.minutes_before === minutes)) return;
+  if (reminders.length >= LIMITS.remindersMax) {
+    throw new QuickAddError(`"${phrase}": a task has at most ${LIMITS.remindersMax} reminders`, phrase);
+  }
+  reminders.push({ minutes_before: minutes });
+}
+
+/** `^30m`, `^1h30m`, `^1d`, `^0`. */
+function takeCaretReminders(scan: Scan, reminders: Reminder[]): void {
+  for (const m of scan.text.matchAll(/(?<=^|\s)\^((?:\d+[mhdw])+|0)(?=\s|$)/giu)) {
     let minutes = 0;
     for (const part of (m[1] ?? '').toLowerCase().matchAll(/(\d+)([mhdw])/g)) {
       minutes += Number(part[1]) * (MINUTES_PER_UNIT[part[2] ?? 'm'] ?? 1);
     }
-    // An offset beyond the limit is kept, so that the task's checks refuse it by name
-    // (a clear 422), rather than dropped (a task silently without its reminder).
-    if (!reminders.some((r) => 'minutes_before' in r && r.minutes_before === minutes)) {
-      if (reminders.length < LIMITS.remindersMax) reminders.push({ minutes_before: minutes });
+    addReminder(reminders, minutes, m[0]);
+    scan.consume(m.index, m.index + m[0].length);
+  }
+}
+
+// "remind me 30 minutes before", "reminder 1 day and 2 hours before", "remind me at the due time".
+const SPOKEN_UNITS: Array<[RegExp, number]> = [
+  [/^(?:minutes?|mins?|m)$/i, 1],
+  [/^(?:hours?|hrs?|h)$/i, 60],
+  [/^(?:days?|d)$/i, 60 * 24],
+  [/^(?:weeks?|wks?|w)$/i, 60 * 24 * 7],
+  [/^months?$/i, 60 * 24 * 30],
+  [/^(?:years?|yrs?)$/i, 60 * 24 * 365],
+  [/^(?:century|centuries)$/i, 60 * 24 * 365 * 100],
+];
+const SPOKEN_NUMBERS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  ten: 10,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  'forty-five': 45,
+  'a couple of': 2,
+  'a few': 3,
+  half: 0.5,
+  'half an': 0.5,
+  'half a': 0.5,
+};
+const NUMBER_WORD = '(?:half\\s+an?|a\\s+couple\\s+of|a\\s+few|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty-five)';
+const UNIT = '(?:minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|years?|yrs?|century|centuries)';
+/** One amount and unit: "30 minutes", "30m", "an hour", "half an hour". */
+const AMOUNT_UNIT = `(?<![\\p{L}\\p{N}])(\\d+(?:[.,]\\d+)?\\s*|${NUMBER_WORD}\\s+)(${UNIT})(?![\\p{L}\\p{N}])`;
+const DURATION = `${AMOUNT_UNIT}(?:\\s*(?:,|and)?\\s*${AMOUNT_UNIT})*`.replace(/\((?!\?)/g, '(?:');
+const BEFORE = "(?:before(?:\\s+(?:it(?:\\s+is|'s)?\\s+due|the\\s+due\\s+time|due|hand))?|beforehand|earlier|ahead|in\\s+advance|prior)";
+const REMIND = '(?:(?:,|and|&)\\s*)?(?:remind(?:\\s+me)?|reminders?|alert(?:\\s+me)?|notify(?:\\s+me)?)';
+const SPOKEN_REMINDER = new RegExp(
+  `(?<![\\p{L}\\p{N}])${REMIND}\\s+(?:me\\s+)?(?:(${DURATION})\\s+${BEFORE}((?:\\s*(?:,|and)\\s*${DURATION}\\s+${BEFORE})*)|(at\\s+the\\s+due\\s+time|when\\s+(?:it\\s+is|it's)\\s+due|on\\s+time))(?![\\p{L}\\p{N}])`,
+  'giu',
+);
+
+function spokenMinutes(duration: string): number {
+  let minutes = 0;
+  for (const part of duration.matchAll(new RegExp(AMOUNT_UNIT, 'giu'))) {
+    const amount = (part[1] ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+    const n = SPOKEN_NUMBERS[amount] ?? Number(amount.replace(',', '.'));
+    const unit = SPOKEN_UNITS.find(([re]) => re.test(part[2] ?? ''))?.[1] ?? 1;
+    minutes += n * unit;
+  }
+  return Math.round(minutes);
+}
+
+function takeSpokenReminders(scan: Scan, reminders: Reminder[]): void {
+  for (const m of scan.text.matchAll(SPOKEN_REMINDER)) {
+    const phrase = m[0].replace(/^[\s,&]*(?:and\s+)?/i, '');
+    if (m[3] !== undefined) addReminder(reminders, 0, phrase);
+    else {
+      for (const d of [m[1] ?? '', ...(m[2] ?? '').split(new RegExp(BEFORE, 'iu'))]) {
+        if (/\d|[a-z]/i.test(d)) addReminder(reminders, spokenMinutes(d), phrase);
+      }
     }
     scan.consume(m.index, m.index + m[0].length);
   }
+}
+
+function takeReminders(scan: Scan): Reminder[] {
+  const reminders: Reminder[] = [];
+  takeSpokenReminders(scan, reminders);
+  takeCaretReminders(scan, reminders);
   return reminders;
 }
 
@@ -145,7 +237,7 @@ const NUMBER_WORDS: Record<string, number> = {
   eleven: 11,
   twelve: 12,
 };
-const NUM = `(?:\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
+const NUM = `(?:\\d{1,6}|${Object.keys(NUMBER_WORDS).join('|')})`;
 const ORD_DAY = '(?:\\d{1,2}(?:st|nd|rd|th)|last\\s+day)';
 const MONTH_DAYS = `(?:the\\s+)?${ORD_DAY}(?:\\s*(?:,|&|and)\\s*(?:and\\s+)?(?:the\\s+)?${ORD_DAY})*`;
 const POSITION = '(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)';
@@ -189,7 +281,7 @@ function monthNumber(word: string): number {
 }
 
 function withInterval(freq: string, interval: number, rest = ''): string {
-  // "every 0 days" keeps its INTERVAL=0, which the rule check refuses, rather than becoming daily.
+  // An interval of 0 stays in the rule, so that the rule check rejects it.
   return `FREQ=${freq}${interval !== 1 ? `;INTERVAL=${interval}` : ''}${rest}`;
 }
 
@@ -307,10 +399,8 @@ function takeRecurrence(scan: Scan, reference: chrono.ParsingReference): Recurre
   }
   const checked = checkRule(rule);
   if (!checked.ok) {
-    // A recurrence phrase with an impossible value ("every 0 days") is kept as written, so
-    // that the task's checks refuse it by name, rather than dropped or read as something else.
-    scan.consume(start, end);
-    return { recurrence: { rule, mode: completion ? 'completion' : 'due' } };
+    const phrase = scan.original.slice(start, end).trim();
+    throw new QuickAddError(`"${phrase}" is not a repetition a task can have: ${checked.message}`, phrase);
   }
   scan.consume(start, end);
   // "5 times" and "after completion" may also stand elsewhere in the line ("daily at 9 for 5 times").

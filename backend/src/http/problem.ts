@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
 import { InvalidCursorError } from '../ports/index.js';
+import { QuickAddError } from '../domain/quick-add.js';
 
 export interface Problem {
   type: string;
@@ -73,6 +74,16 @@ function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem | n
   }
   if (err instanceof UnprocessableError) {
     return { type: `${TYPE_BASE}unprocessable`, title: 'Invalid task', status: 422, detail: err.message, instance, errors: err.errors };
+  }
+  if (err instanceof QuickAddError) {
+    return {
+      type: `${TYPE_BASE}unprocessable`,
+      title: 'Invalid quick-add text',
+      status: 422,
+      detail: err.message,
+      instance,
+      errors: [{ path: 'text', message: err.message }],
+    };
   }
   if (err instanceof InvalidCursorError) {
     return {

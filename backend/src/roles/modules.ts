@@ -8,6 +8,9 @@
 import type { FastifyInstance } from 'fastify';
 import { createAuth } from '../adapters/auth/better-auth.js';
 import { createTokenVerifier } from '../adapters/auth/verifier.js';
+import { withPersonalTokens } from '../adapters/auth/personal-tokens.js';
+import { createPersonalAccessTokenStore } from '../adapters/postgres/assistant.js';
+import { assistantRoutes } from './assistant.js';
 import type { Platform, RoutePlugin } from '../adapters/platform.js';
 import { createHousekeeping } from '../adapters/postgres/housekeeping.js';
 import { createOutboxRelay, type OutboxRelay } from '../adapters/postgres/outbox-relay.js';
@@ -41,7 +44,13 @@ import { modulesOf, type ModuleName, type Role } from './table.js';
 interface Provided {
   stores: ReturnType<typeof createStores>;
   taskCore: { uow: UnitOfWork; tasks: TaskService; fireReminder: ReturnType<typeof createReminderFiring>; setKick(fn: () => void): void };
-  identity: { authenticate: Authenticate; auth?: IdentityProvider; publicUrl?: string };
+  identity: {
+    authenticate: Authenticate;
+    auth?: IdentityProvider;
+    publicUrl?: string;
+    /** A short-lived bearer token for a user (the assistant's MCP connection); where the api runs. */
+    mintToken?: (userId: string) => Promise<string>;
+  };
 }
 
 interface ModuleContext {
@@ -114,8 +123,13 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
         .filter(Boolean),
       jwtTtl: config.KAIROS_JWT_TTL,
     });
-    const verify = createTokenVerifier({ load: async () => (await auth.api.getJwks()) as never });
-    ctx.provide('identity', { authenticate: createAuthenticate({ verify, auth }), auth, publicUrl });
+    const verify = withPersonalTokens(
+      createTokenVerifier({ load: async () => (await auth.api.getJwks()) as never }),
+      createPersonalAccessTokenStore(database.db),
+    );
+    const mintToken = async (userId: string) =>
+      (await auth.api.signJWT({ body: { payload: { sub: userId, purpose: 'assistant' } } })).token;
+    ctx.provide('identity', { authenticate: createAuthenticate({ verify, auth }), auth, publicUrl, mintToken });
   },
 
   relay(ctx) {
@@ -152,6 +166,15 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
         tasks,
         clock: core.clock,
         stores,
+      }),
+    );
+    ctx.routes.push(
+      ...assistantRoutes(core, {
+        authenticate,
+        mintToken: ctx.use('identity').mintToken!,
+        tasks,
+        preferences: stores.preferences,
+        conversations: platform.conversations,
       }),
     );
     platform.serveNextOccurrence(tasks);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuickAdd, type QuickAddResult } from '../../src/domain/quick-add.js';
+import { parseQuickAdd, QuickAddError, type QuickAddResult } from '../../src/domain/quick-add.js';
 
 /** Wednesday 25 March 2026, 11:00 in Berlin (CET, four days before the switch to CEST). */
 const NOW = new Date('2026-03-25T10:00:00.000Z');
@@ -268,5 +268,60 @@ describe('parseQuickAdd: casual times of day', () => {
     ['Lunch tomorrow at noon', '2026-03-26T11:00:00.000Z'],
   ])('%j → %s', (text, due) => {
     expect(parse(text).due_at).toBe(due);
+  });
+});
+
+describe('parseQuickAdd: reminders in words', () => {
+  it('Buy groceries today 5pm remind me 30 minutes before', () => {
+    expect(parse('Buy groceries today 5pm remind me 30 minutes before')).toEqual({
+      ...plain,
+      title: 'Buy groceries',
+      due_at: '2026-03-25T16:00:00.000Z',
+      reminders: [{ minutes_before: 30 }],
+    });
+  });
+
+  it.each([
+    ['Call mom tomorrow 6pm, remind me an hour and 30 minutes before', [90]],
+    ['Call mom tomorrow 6pm remind me half an hour earlier', [30]],
+    ['Pay bills friday remind me 1 day before and 2 hours before #home', [1440, 120]],
+    ['Pay bills friday, reminder 2 days in advance', [2880]],
+    ['Pay bills friday and remind me 1 week ahead', [10080]],
+    ['Pay bills friday remind me 15 min before it is due ^1h', [15, 60]],
+    ['Standup every weekday 9:30 remind me at the due time', [0]],
+    ['Plan a day trip tomorrow remind me a day before', [1440]],
+  ])('%j → minutes before %j', (text, minutes) => {
+    const result = parse(text);
+    expect(result.reminders).toEqual(minutes.map((m) => ({ minutes_before: m })));
+    expect(result.title).not.toMatch(/remind|before|earlier|advance|ahead|tomorrow|friday|\^/i);
+  });
+
+  it('"remind" inside a title without a duration stays in the title', () => {
+    expect(parse('Remind Bob about the invoice')).toMatchObject({ title: 'Remind Bob about the invoice', reminders: [] });
+    expect(parse('Ask Bob to remind me about the form tomorrow')).toMatchObject({
+      title: 'Ask Bob to remind me about the form',
+      due_at: '2026-03-26T08:00:00.000Z',
+      reminders: [],
+    });
+  });
+});
+
+describe('parseQuickAdd: nonsense is an error, never a different task', () => {
+  it.each([
+    ['Stretch every 0 days', 'INTERVAL=0 is invalid'],
+    ['Report every 0 weeks', 'INTERVAL=0 is invalid'],
+    ['Stretch every 1000 days', 'INTERVAL=1000 is invalid'],
+    ['Birthday every Feb 30', 'every Feb 30'],
+    ['Taxes april 30 remind me 300 years before', 'at most 365 days'],
+    ['Taxes april 30 remind me 2 centuries before', 'at most 365 days'],
+    ['Report friday ^99999d', 'at most 365 days'],
+    ['Report friday ^53w', 'at most 365 days'],
+  ])('%j is rejected (%s)', (text, message) => {
+    expect(() => parse(text)).toThrow(QuickAddError);
+    expect(() => parse(text)).toThrow(message);
+  });
+
+  it('a year before is still allowed', () => {
+    expect(parse('Renew passport dec 1 remind me 1 year before').reminders).toEqual([{ minutes_before: 525600 }]);
   });
 });

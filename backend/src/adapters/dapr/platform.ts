@@ -18,6 +18,7 @@ import { API_APP_ID, NEXT_OCCURRENCE_METHOD, RECURRENCE_APP_ID } from './names.j
 import { createDaprProcessedEvents } from './processed-events.js';
 import { createDaprPublisher } from './publisher.js';
 import type { DaprSidecar } from './sidecar.js';
+import { createDaprConversationStore } from './conversations.js';
 
 export function createDaprPlatform(opts: {
   sidecar: DaprSidecar;
@@ -36,6 +37,7 @@ export function createDaprPlatform(opts: {
 
   return {
     name: 'dapr',
+    conversations: createDaprConversationStore(dapr),
     publish: createDaprPublisher(dapr, opts.appId),
     jobs: createDaprJobScheduler(dapr),
     mailer: createDaprMailer(dapr, opts.mailFrom),

@@ -12,6 +12,7 @@ import type { TaskService } from '../../app/tasks.js';
 import type { ReminderJobPayload } from '../../domain/events.js';
 import type { Platform } from '../platform.js';
 import type { Db } from '../postgres/db.js';
+import { createPostgresConversationStore } from '../postgres/assistant.js';
 import { createProcessedEvents } from '../postgres/user-data.js';
 import { createSmtpMailer } from '../smtp/mailer.js';
 import { embeddedAuthSecret } from './auth-secret.js';
@@ -40,6 +41,7 @@ export function createEmbeddedPlatform(opts: {
 
   return {
     name: 'embedded',
+    conversations: createPostgresConversationStore(db),
     publish: bus.publish,
     jobs: scheduler,
     mailer: createSmtpMailer({ ...(opts.smtp.url ? { url: opts.smtp.url } : {}), from: opts.smtp.from, logger }),

@@ -271,3 +271,52 @@ export const savedViews = pgTable(
   },
   (t) => [uniqueIndex('saved_views_user_name_uq').on(t.userId, t.name)],
 );
+
+// ── The assistant ────────────────────────────────────────────────────────────────
+/** Long-lived bearer tokens a user creates for MCP clients; only a hash is stored. */
+export const personalAccessTokens = pgTable(
+  'personal_access_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [index('personal_access_tokens_user_idx').on(t.userId)],
+);
+
+/** Chat conversations (embedded mode; the distributed mode keeps them in the Dapr state store). */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    title: text('title').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversations_user_updated_idx').on(t.userId, t.updatedAt)],
+);
+
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    content: text('content').notNull(),
+    toolCalls: jsonb('tool_calls')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversation_messages_conversation_idx').on(t.conversationId, t.id)],
+);
