@@ -33,9 +33,20 @@ app_tag() {
     web ':(exclude)web/e2e' deploy/docker/verify-build.sh deploy/cluster/images.sh deploy/cluster/oci-image.mjs)"
 }
 
+# The references of the images `build` made last ($CLUSTER_DIR/images.env): import and
+# install use exactly those, even if the sources change while the cluster starts.
+TAGS_FILE="$CLUSTER_DIR/images.env"
+
 tags() {
-  local tag
-  tag="$(app_tag)"
+  if [[ -f $TAGS_FILE ]]; then
+    cat "$TAGS_FILE"
+    return 0
+  fi
+  current_tags
+}
+
+current_tags() {
+  local tag="${APP_TAG:-$(app_tag)}"
   echo "BACKEND_IMAGE=$IMAGE_PREFIX/kairos-backend:$tag"
   echo "WEB_IMAGE=$IMAGE_PREFIX/kairos-web:$tag"
   echo "DAPR_REGISTRY=$DAPR_IMAGE_REGISTRY"
@@ -122,8 +133,7 @@ binary_image() {
 }
 
 app_images() {
-  local btag wtag
-  btag="$(app_tag)" wtag="$btag"
+  local btag="$APP_TAG" wtag="$APP_TAG"
   local barch="$IMAGES/kairos-backend-$btag.tar" warch="$IMAGES/kairos-web-$wtag.tar"
   [[ -f $barch && -f $warch ]] && return 0
   local out
@@ -182,7 +192,8 @@ app_images() {
 }
 
 build() {
-  mkdir -p "$IMAGES"
+  mkdir -p "$IMAGES" "$CLUSTER_DIR"
+  APP_TAG="$(app_tag)"
   local bin t0=$SECONDS
   bin="$(cluster_bin_dir)"
   [[ -x $bin/kubelet ]] || die "cluster binaries missing: run deploy/cluster/build.sh first"
@@ -201,7 +212,8 @@ build() {
   binary_image metrics-server "$METRICS_SERVER_VERSION" "$bin/metrics-server" 65534:65534
   binary_image pause "$PAUSE_VERSION" "$bin/pause" 65535:65535
   app_images
-  log "images: ready in $((SECONDS - t0)) s ($IMAGES)"
+  current_tags >"$TAGS_FILE"
+  log "images: ready in $((SECONDS - t0)) s ($IMAGES; references in $TAGS_FILE)"
 }
 
 import() {

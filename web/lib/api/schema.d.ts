@@ -96,7 +96,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -106,6 +106,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -115,7 +117,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -125,6 +127,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -134,7 +138,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -144,6 +148,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -253,7 +259,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -263,6 +269,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -272,7 +280,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -282,6 +290,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -291,7 +301,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -301,6 +311,50 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -310,7 +364,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -320,6 +374,29 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -397,7 +474,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -407,6 +484,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -416,7 +495,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -426,6 +505,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -435,7 +516,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -445,6 +526,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -478,7 +561,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -488,6 +571,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -497,7 +582,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -507,6 +592,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -516,7 +603,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -526,6 +613,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -535,7 +624,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -545,6 +634,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -663,7 +817,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -673,6 +827,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -682,7 +838,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -692,6 +848,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -701,7 +859,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -711,6 +869,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -720,7 +880,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -730,6 +890,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -739,7 +901,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -749,6 +911,50 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -758,7 +964,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -768,6 +974,29 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -795,7 +1024,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             version?: number;
@@ -849,7 +1078,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -859,6 +1088,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -868,7 +1099,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -878,6 +1109,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -887,7 +1120,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -897,6 +1130,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -906,7 +1141,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -916,6 +1151,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -925,7 +1162,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -935,6 +1172,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -966,7 +1268,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             version?: number;
@@ -1020,7 +1322,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1030,6 +1332,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1039,7 +1343,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1049,6 +1353,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1058,7 +1364,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1068,6 +1374,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1077,7 +1385,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1087,6 +1395,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1096,7 +1406,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1106,6 +1416,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1155,7 +1530,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1165,6 +1540,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1174,7 +1551,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1184,6 +1561,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1193,7 +1572,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1203,6 +1582,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1280,7 +1661,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1290,6 +1671,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1299,7 +1682,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1309,6 +1692,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1318,7 +1703,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1328,6 +1713,92 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1430,7 +1901,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1440,6 +1911,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1449,7 +1922,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1459,6 +1932,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1468,7 +1943,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1478,6 +1953,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1487,7 +1964,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1497,6 +1974,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1608,7 +2087,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1618,6 +2097,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1627,7 +2108,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1637,6 +2118,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1646,7 +2129,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1656,6 +2139,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1665,7 +2150,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1675,6 +2160,50 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1684,7 +2213,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1694,6 +2223,29 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1773,7 +2325,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1783,6 +2335,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1792,7 +2346,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1802,6 +2356,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1811,7 +2367,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1821,6 +2377,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1830,7 +2388,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1840,6 +2398,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1954,7 +2514,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1964,6 +2524,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1973,7 +2535,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1983,6 +2545,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -1992,7 +2556,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2002,6 +2566,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2011,7 +2577,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2021,6 +2587,50 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2030,7 +2640,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2040,6 +2650,29 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2074,7 +2707,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2084,6 +2717,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2093,7 +2728,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2103,6 +2738,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2112,7 +2749,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2122,6 +2759,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2131,7 +2770,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2141,6 +2780,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2225,7 +2929,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2235,6 +2939,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2244,7 +2950,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2254,6 +2960,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2263,7 +2971,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2273,6 +2981,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2282,7 +2992,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2292,6 +3002,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2376,7 +3151,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2386,6 +3161,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2395,7 +3172,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2405,6 +3182,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2414,7 +3193,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2424,6 +3203,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2483,7 +3264,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2493,6 +3274,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2502,7 +3285,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2512,6 +3295,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2521,7 +3306,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2531,6 +3316,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2579,7 +3366,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2589,6 +3376,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2598,7 +3387,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2608,6 +3397,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2617,7 +3408,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2627,6 +3418,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2674,7 +3530,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2684,6 +3540,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2693,7 +3551,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2703,6 +3561,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2712,7 +3572,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2722,6 +3582,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2770,7 +3695,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2780,6 +3705,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2789,7 +3716,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2799,6 +3726,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2808,7 +3737,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2818,6 +3747,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2862,7 +3793,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2872,6 +3803,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2881,7 +3814,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2891,6 +3824,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2900,7 +3835,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2910,6 +3845,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2963,7 +3963,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2973,6 +3973,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -2982,7 +3984,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2992,6 +3994,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3001,7 +4005,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3011,6 +4015,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3058,7 +4064,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3068,6 +4074,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3077,7 +4085,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3087,6 +4095,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3096,7 +4106,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3106,6 +4116,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3115,7 +4127,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3125,6 +4137,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3172,7 +4249,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3182,6 +4259,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3191,7 +4270,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3201,6 +4280,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3210,7 +4291,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3220,6 +4301,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3271,7 +4417,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3281,6 +4427,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3290,7 +4438,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3300,6 +4448,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3309,7 +4459,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3319,6 +4469,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3366,7 +4518,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3376,6 +4528,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3385,7 +4539,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3395,6 +4549,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3404,7 +4560,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3414,6 +4570,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3460,7 +4681,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3470,6 +4691,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3479,7 +4702,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3489,6 +4712,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3498,7 +4723,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3508,6 +4733,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3554,7 +4844,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3564,6 +4854,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3573,7 +4865,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3583,6 +4875,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3592,7 +4886,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3602,6 +4896,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3677,7 +4973,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3687,6 +4983,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3696,7 +4994,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3706,6 +5004,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3715,7 +5015,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3725,6 +5025,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3734,7 +5036,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3744,6 +5046,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3753,7 +5120,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3763,6 +5130,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3772,7 +5141,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3782,6 +5151,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3852,7 +5223,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3862,6 +5233,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3871,7 +5244,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3881,6 +5254,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3890,7 +5265,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3900,6 +5275,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3909,7 +5286,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3919,6 +5296,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3928,7 +5370,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3938,6 +5380,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -3947,7 +5391,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -3957,6 +5401,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4017,7 +5463,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4027,6 +5473,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4036,7 +5484,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4046,6 +5494,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4055,7 +5505,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4065,6 +5515,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4074,7 +5526,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4084,6 +5536,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4093,7 +5610,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4103,6 +5620,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4112,7 +5631,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4122,6 +5641,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4174,7 +5695,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4184,6 +5705,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4193,7 +5716,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4203,6 +5726,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4212,7 +5737,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4222,6 +5747,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4290,7 +5817,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4300,6 +5827,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4309,7 +5838,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4319,6 +5848,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4328,7 +5859,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4338,6 +5869,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4370,7 +5903,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4380,6 +5913,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4389,7 +5924,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4399,6 +5934,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4408,7 +5945,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4418,6 +5955,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4463,7 +6065,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4473,6 +6075,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4482,7 +6086,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4492,6 +6096,8 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };
@@ -4501,7 +6107,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -4511,6 +6117,71 @@ export interface paths {
                 path: string;
                 message: string;
               }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Request body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
             };
           };
         };

@@ -29,7 +29,8 @@ export interface AccessTokenRoutesOptions {
 export async function accessTokenRoutes(root: FastifyInstance, opts: AccessTokenRoutesOptions) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { tokens } = opts;
-  app.addHook('preHandler', opts.authenticate);
+  // Authentication before the body is read or validated (401 first, then 400).
+  app.addHook('onRequest', opts.authenticate);
 
   app.get(
     '/api/v1/tokens',

@@ -3,7 +3,7 @@
  * streamed as Server-Sent Events for the web app (`POST /api/v1/chat/stream`), and the
  * user's conversations (list, read, rename, delete).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AssistantModelError, ENABLE_HINT, type ChatService } from '../../app/assistant/chat.js';
@@ -60,7 +60,14 @@ function modelFailed(err: unknown): never {
 export async function chatRoutes(root: FastifyInstance, opts: ChatRoutesOptions) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { chat } = opts;
-  app.addHook('preHandler', opts.authenticate);
+  // Authentication and the path's user before the body is read or validated (401, 403, then 400).
+  app.addHook('onRequest', opts.authenticate);
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const { user_id } = req.params as { user_id?: string };
+    if (user_id !== undefined && user_id !== req.userId) {
+      throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');
+    }
+  });
 
   app.get(
     '/api/v1/assistant',
