@@ -27,7 +27,9 @@ export type NotificationList = Ok<'/api/v1/notifications', 'get'>;
 export type AppNotification = NotificationList['items'][number];
 export type Preferences = Ok<'/api/v1/me/preferences', 'get'>;
 export type SavedView = Ok<'/api/v1/views', 'get'>['items'][number];
-export type Problem = Json<paths['/api/v1/tasks']['get']['responses'][400]>;
+type ProblemJson<R> = R extends { content: { 'application/problem+json': infer T } } ? T : never;
+/** Every error the API answers is `application/problem+json` with this shape. */
+export type Problem = ProblemJson<paths['/api/v1/tasks']['get']['responses'][400]>;
 /** What the realtime WebSocket (`/ws`) sends. */
 export type RealtimeMessage = components['schemas']['RealtimeMessage'];
 
