@@ -109,6 +109,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   path = "$CLUSTER_DIR/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$pause"
+  # Never below containerd's own OOM score: a machine may withhold CAP_SYS_RESOURCE,
+  # and then runc cannot lower a container's score (sandboxes ask for -998).
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -263,9 +266,12 @@ addons() {
     -e "s#@DNS_SERVICE_IP@#$DNS_SERVICE_IP#g" -e "s#@CLUSTER_DOMAIN@#$CLUSTER_DOMAIN#g" \
     -e "s#@VOLUMES@#$CLUSTER_DIR/volumes#g" -e "s#@NODE@#$CLUSTER_NODE#g" \
     "$CLUSTER_LIB_DIR/manifests/addons.yaml" >"$CLUSTER_DIR/etc/addons.yaml"
-  # The Dapr scheduler's volume (a host folder, owned by its non-root user).
-  mkdir -p "$CLUSTER_DIR/volumes/dapr-scheduler-0"
-  chown 65532:65532 "$CLUSTER_DIR/volumes/dapr-scheduler-0"
+  # The Dapr scheduler's volumes (host folders, owned by its non-root user).
+  local i
+  for i in 0 1 2; do
+    mkdir -p "$CLUSTER_DIR/volumes/dapr-scheduler-$i"
+    chown 65532:65532 "$CLUSTER_DIR/volumes/dapr-scheduler-$i"
+  done
   kc apply --server-side --force-conflicts -f "$CLUSTER_DIR/etc/addons.yaml" >/dev/null
   kc -n kube-system rollout status deploy/coredns --timeout=180s >/dev/null || die "CoreDNS did not become ready (kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
   kc -n kube-system rollout status deploy/metrics-server --timeout=180s >/dev/null || die "metrics-server did not become ready"

@@ -10,13 +10,15 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Chart tools and the modules holding the CRDs (cached by deploy/validate/tools.sh).
+# Dapr's chart from the module the runtime was built from (deploy/local/versions.env).
+DAPR_CHART="$DAPR_CACHE_DIR/gomodcache/github.com/dapr/dapr@v$DAPR_VERSION/charts/dapr"
+[[ -f $DAPR_CHART/Chart.yaml ]] || die "Dapr's chart is missing at $DAPR_CHART: run deploy/local/provision.sh dapr"
+# Chart tools and the modules holding the CRDs (cached by deploy/validate/tools.sh, which
+# sets its own DAPR_VERSION for the CRD schemas: read after DAPR_CHART on purpose).
 # shellcheck source=../validate/tools.sh
 . "$KAIROS_ROOT/deploy/validate/tools.sh" >/dev/null
 HELM_BIN="$TOOLS_BIN/helm"
 helm() { KUBECONFIG="$KUBECONFIG_ADMIN" in_ns "$HELM_BIN" "$@"; }
-DAPR_CHART="$DAPR_CACHE_DIR/gomodcache/github.com/dapr/dapr@v$DAPR_VERSION/charts/dapr"
-[[ -f $DAPR_CHART/Chart.yaml ]] || die "Dapr's chart is missing at $DAPR_CHART: run deploy/local/provision.sh dapr"
 eval "$(bash "$CLUSTER_LIB_DIR/images.sh" tags)"
 NS="${KAIROS_NAMESPACE:-kairos}"
 TIMEOUT="${KAIROS_INSTALL_TIMEOUT:-15m}"
@@ -34,12 +36,12 @@ crds() {
 
 dapr() {
   local t0=$SECONDS
-  log "install: Dapr $DAPR_VERSION control plane (Dapr's chart, images $DAPR_REGISTRY/*:$DAPR_TAG)"
+  log "install: Dapr $DAPR_TAG control plane (Dapr's chart, images $DAPR_REGISTRY/*:$DAPR_TAG)"
   helm upgrade --install dapr "$DAPR_CHART" -n dapr-system --create-namespace \
     --set global.registry="$DAPR_REGISTRY" --set global.tag="$DAPR_TAG" --set global.imagePullPolicy=Never \
     --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
     --set global.logAsJson=true \
-    --set dapr_scheduler.replicaCount=1 --set dapr_scheduler.cluster.storageClassName=kairos-local \
+    --set dapr_scheduler.cluster.storageClassName=kairos-local \
     --set dapr_placement.cluster.forceInMemoryLog=true \
     --wait --timeout "$TIMEOUT" >/dev/null || {
     kc -n dapr-system get pods -o wide >&2 || true

@@ -51,7 +51,7 @@ describe('the release', () => {
     }
   });
 
-  it("sidecars use mTLS with certificates from Dapr's sentry", () => {
+  it("sidecars use mTLS with certificates from Dapr's sentry", async () => {
     const config = getJson('-n', 'dapr-system', 'configurations.dapr.io', 'daprsystem');
     expect(config.spec.mtls.enabled).toBe(true);
     for (const c of BACKEND) {
@@ -60,12 +60,19 @@ describe('the release', () => {
       expect(daprd.image).toMatch(/\/dapr\/daprd:\d+\.\d+\.\d+$/);
       const env = Object.fromEntries(daprd.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
       expect(env.DAPR_TRUST_ANCHORS ?? '').toContain('BEGIN CERTIFICATE');
+      expect(daprd.args, `${c} daprd`).toContain('--enable-mtls');
+      expect(daprd.args).toContain('dapr-sentry.dapr-system.svc.cluster.local:443');
+      // its workload certificate came from sentry
       const logs = kubectl('logs', '-n', NAMESPACE, pod.metadata.name, '-c', 'daprd');
-      expect(logs, `${c} daprd`).toMatch(/mTLS/);
+      expect(logs, `${c} daprd`).toMatch(/Security is initialized successfully/);
+      expect(logs).toMatch(/workload identity expiry watcher; cert expires on/);
       expect(logs).not.toMatch(/"level":"fatal"/);
     }
-    const sentry = kubectl('logs', '-n', 'dapr-system', 'deploy/dapr-sentry');
-    expect(sentry).toMatch(/kairos-api/);
+    // sentry signed a certificate for every sidecar
+    const sentry = getJson('-n', 'dapr-system', 'pods', '-l', 'app=dapr-sentry').items[0];
+    const metrics = await (await fetch(`http://${sentry.status.podIP}:9090/metrics`)).text();
+    const signed = Number(metrics.match(/^dapr_sentry_cert_sign_success_total(?:\{[^}]*\})? (\d+)/m)?.[1] ?? 0);
+    expect(signed).toBeGreaterThanOrEqual(BACKEND.length);
   });
 
   it("secrets come from Kubernetes Secrets through Dapr's Kubernetes secret store", () => {
@@ -81,18 +88,17 @@ describe('the release', () => {
     expect(keys).toEqual(expect.arrayContaining(['better-auth-secret', 'database-url', 'kafka-password']));
   });
 
-  it('/metrics of every pod and every sidecar answer', async () => {
-    for (const c of COMPONENTS) {
+  // The web pod runs Next's standalone server, which serves pages only (no /metrics).
+  it('/metrics of every backend pod and every sidecar answer', async () => {
+    for (const c of BACKEND) {
       for (const p of podsOf(c)) {
         const ip = p.status.podIP;
         const app = await fetch(`http://${ip}:${PORTS[c]}/metrics`);
         expect(app.status, `${c} /metrics`).toBe(200);
         expect(await app.text()).toMatch(/^# (HELP|TYPE) /m);
-        if (c !== 'web') {
-          const sidecar = await fetch(`http://${ip}:9090/metrics`);
-          expect(sidecar.status, `${c} daprd metrics`).toBe(200);
-          expect(await sidecar.text()).toMatch(/dapr_runtime_/);
-        }
+        const sidecar = await fetch(`http://${ip}:9090/metrics`);
+        expect(sidecar.status, `${c} daprd metrics`).toBe(200);
+        expect(await sidecar.text()).toMatch(/dapr_runtime_/);
       }
     }
   });
