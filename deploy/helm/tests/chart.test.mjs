@@ -213,6 +213,7 @@ function peerName(p) {
   const tierIn = p.podSelector?.matchExpressions?.find((e) => e.key === 'kairos.dev/tier' && e.operator === 'In');
   if (tierIn) return `tier:${[...tierIn.values].sort().join('|')}`;
   if (ns) return `ns:${ns}`;
+  if (pod['app.kubernetes.io/part-of'] === 'kairos') return 'release';
   return JSON.stringify(p);
 }
 function flows(docs) {
@@ -230,10 +231,19 @@ function flows(docs) {
 function variantValues(variant) {
   const ext = variant === 'external';
   const internalPg = variant === 'minikube';
+  const local = variant === 'local-cluster'; // managed Kafka and PostgreSQL on the node address
   const pg = internalPg
     ? ['postgresql:5432']
-    : [`cidr:${{ gke: '10.0.0.0/8', aks: '10.20.0.0/24', oke: '10.0.20.0/24', external: '10.10.0.0/24' }[variant] ?? '0.0.0.0/0'}:5432`];
-  const kafka = ext ? ['cidr:203.0.113.0/24:9092'] : variant === 'aks' || variant === 'oke' ? ['cidr:0.0.0.0/0:9092'] : ['kafka:9092'];
+    : [
+        `cidr:${{ gke: '10.0.0.0/8', aks: '10.20.0.0/24', oke: '10.0.20.0/24', external: '10.10.0.0/24', 'local-cluster': '10.77.0.1/32' }[variant] ?? '0.0.0.0/0'}:5432`,
+      ];
+  const kafka = ext
+    ? ['cidr:203.0.113.0/24:9092']
+    : local
+      ? ['cidr:10.77.0.1/32:9094']
+      : variant === 'aks' || variant === 'oke'
+        ? ['cidr:0.0.0.0/0:9092']
+        : ['kafka:9092'];
   const api = { gke: [['172.16.0.0/28'], [443]], aks: [['0.0.0.0/0'], [443]], oke: [['10.0.0.0/28'], [6443]] }[variant] ?? [
     ['0.0.0.0/0'],
     [443, 6443],
@@ -275,6 +285,9 @@ function expectedFlows(v) {
   for (const s of v.smtp) f.push(`notifier -> ${s}/TCP`);
   dns('migrate');
   for (const p of v.pg) f.push(`migrate -> ${p}/TCP`);
+  // `helm test`: the smoke-test pod reaches every Service of the release
+  dns('smoke-test');
+  for (const [c, port] of Object.entries(ports)) f.push(`smoke-test -> ${c}:${port}/TCP`, `smoke-test -> release:${port}/TCP`);
   if (v.internalPg) f.push('tier:backend|migrate -> postgresql:5432/TCP');
   return [...new Set(f)];
 }
@@ -522,7 +535,7 @@ test('[local-cluster] managed Kafka with a CA of its own: pub/sub components car
   }
 });
 
-test('values-local-cluster.yaml is values-minikube.yaml but for images, managed Kafka/PostgreSQL and the ingress', () => {
+test('values-local-cluster.yaml is values-minikube.yaml but for images and managed Kafka/PostgreSQL', () => {
   const read = (f) => parseDocument(fs.readFileSync(path.join(chart, f), 'utf8')).toJS();
   const strip = (v) => {
     const c = structuredClone(v);
@@ -531,7 +544,6 @@ test('values-local-cluster.yaml is values-minikube.yaml but for images, managed 
     delete c.default.image.tag;
     delete c.kafka;
     delete c.postgresql;
-    delete c.ingress;
     delete c.migrations;
     delete c.networkPolicy.enabled;
     return c;
