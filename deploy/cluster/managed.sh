@@ -137,8 +137,7 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 EOF
-  printf 'status = warn\nappender.out.type = Console\nappender.out.name = out\nappender.out.layout.type = PatternLayout\nappender.out.layout.pattern = [%%d] %%p %%m (%%c)%%n\nrootLogger.level = info\nrootLogger.appenderRef.out.ref = out\n' >"$KAFKA_DIR/log4j2.properties"
-  printf 'status = error\nappender.err.type = Console\nappender.err.name = err\nappender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\nappender.err.layout.pattern = %%p %%m%%n\nrootLogger.level = warn\nrootLogger.appenderRef.err.ref = err\n' >"$KAFKA_DIR/log4j2-tools.properties"
+  kafka_log_configs "$KAFKA_DIR"
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
     log "managed kafka: formatting storage with SCRAM users admin and kairos"
     kafka_java kafka.tools.StorageTool format --standalone -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \

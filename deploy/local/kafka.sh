@@ -48,31 +48,7 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=24
 EOF
-  cat >"$KAFKA_DIR/log4j2.properties" <<'EOF'
-status = warn
-appender.out.type = Console
-appender.out.name = out
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = info
-rootLogger.appenderRef.out.ref = out
-logger.state.name = state.change.logger
-logger.state.level = warn
-logger.controller.name = org.apache.kafka.controller
-logger.controller.level = warn
-logger.raft.name = org.apache.kafka.raft
-logger.raft.level = warn
-EOF
-  cat >"$KAFKA_DIR/log4j2-tools.properties" <<'EOF'
-status = error
-appender.err.type = Console
-appender.err.name = err
-appender.err.target = SYSTEM_ERR
-appender.err.layout.type = PatternLayout
-appender.err.layout.pattern = %p %m%n
-rootLogger.level = warn
-rootLogger.appenderRef.err.ref = err
-EOF
+  kafka_log_configs "$KAFKA_DIR"
 }
 
 broker_ready() { port_open "$KAFKA_PORT"; }

@@ -227,6 +227,37 @@ kafka_classpath() {
   echo "$KAFKA_CACHE_DIR/libs/*"
 }
 
+# kafka_log_configs DIR : writes DIR/log4j2.properties (the broker: info, its chatty
+# controller/raft loggers at warn) and DIR/log4j2-tools.properties (admin tools:
+# warnings only, on stderr, so their stdout stays parseable).
+kafka_log_configs() {
+  cat >"$1/log4j2.properties" <<'EOF'
+status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = out
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = warn
+logger.raft.name = org.apache.kafka.raft
+logger.raft.level = warn
+EOF
+  cat >"$1/log4j2-tools.properties" <<'EOF'
+status = error
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = %p %m%n
+rootLogger.level = warn
+rootLogger.appenderRef.err.ref = err
+EOF
+}
+
 # resolve_pg : sets PG_BINDIR to the newest PostgreSQL server binaries.
 resolve_pg() {
   if [[ -n ${PG_BINDIR:-} && -x $PG_BINDIR/initdb ]]; then return 0; fi

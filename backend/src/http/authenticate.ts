@@ -54,3 +54,15 @@ export function toHeaders(req: FastifyRequest): Headers {
   }
   return headers;
 }
+
+/**
+ * For routes with `{user_id}` in the path (the challenge's surface): the id must be the
+ * authenticated user's. Runs after `authenticate`, before validation, so a foreign id
+ * is 403 whatever the body.
+ */
+export async function requirePathUser(req: FastifyRequest): Promise<void> {
+  const { user_id } = req.params as { user_id?: string };
+  if (user_id !== undefined && user_id !== req.userId) {
+    throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');
+  }
+}

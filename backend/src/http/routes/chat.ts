@@ -3,12 +3,12 @@
  * streamed as Server-Sent Events for the web app (`POST /api/v1/chat/stream`), and the
  * user's conversations (list, read, rename, delete).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AssistantModelError, ENABLE_HINT, type ChatService } from '../../app/assistant/chat.js';
 import { NotFoundError } from '../../app/errors.js';
-import type { Authenticate } from '../authenticate.js';
+import { requirePathUser, type Authenticate } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
 import { compatParams, errorResponses, problemResponse } from '../schemas.js';
 
@@ -62,12 +62,7 @@ export async function chatRoutes(root: FastifyInstance, opts: ChatRoutesOptions)
   const { chat } = opts;
   // Authentication and the path's user before the body is read or validated (401, 403, then 400).
   app.addHook('onRequest', opts.authenticate);
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    const { user_id } = req.params as { user_id?: string };
-    if (user_id !== undefined && user_id !== req.userId) {
-      throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');
-    }
-  });
+  app.addHook('onRequest', requirePathUser);
 
   app.get(
     '/api/v1/assistant',
@@ -99,7 +94,6 @@ export async function chatRoutes(root: FastifyInstance, opts: ChatRoutesOptions)
       },
     },
     async (req) => {
-      if (req.params.user_id !== req.userId) throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');
       requireModel(chat);
       return chat.turn(req.userId, req.body).catch(modelFailed);
     },

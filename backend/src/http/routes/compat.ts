@@ -3,15 +3,14 @@
  * `{user_id}` must be the authenticated user (else 403); the task JSON is the same
  * as /api/v1's. The list returns a plain array, as the original did.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TaskService } from '../../app/tasks.js';
 import type { Task } from '../../domain/types.js';
 import type { Clock } from '../../ports/index.js';
-import type { Authenticate } from '../authenticate.js';
+import { requirePathUser, type Authenticate } from '../authenticate.js';
 import { presentTask } from '../present.js';
-import { HttpProblem } from '../problem.js';
 import {
   compatCreateBody,
   compatIdParams,
@@ -33,12 +32,7 @@ export async function compatRoutes(root: FastifyInstance, opts: { tasks: TaskSer
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { tasks: svc, clock } = opts;
   app.addHook('onRequest', opts.authenticate);
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    const { user_id } = req.params as { user_id?: string };
-    if (user_id !== undefined && user_id !== req.userId) {
-      throw new HttpProblem(403, 'Forbidden', 'The user id in the path is not the signed-in user.');
-    }
-  });
+  app.addHook('onRequest', requirePathUser);
 
   app.get(
     '/api/:user_id/tasks',
