@@ -9,5 +9,14 @@ if ! ip netns list | grep -qw "$CLUSTER_NETNS" || ! proc_pid kube-apiserver >/de
 fi
 bash "$CLUSTER_LIB_DIR/cluster.sh" isolated
 cd "$KAIROS_ROOT/backend"
+rc=0
 KUBECONFIG="$KUBECONFIG_ADMIN" KAIROS_CLUSTER_BIN="$(cluster_bin_dir)" KAIROS_ROOT="$KAIROS_ROOT" \
-  in_ns npx vitest run --config vitest.cluster.config.ts "$@"
+  in_ns npx vitest run --config vitest.cluster.config.ts "$@" || rc=$?
+if ((rc)); then
+  # What an operator would look at first: pods (restarts), autoscalers, recent events.
+  log "cluster tests failed: the cluster's state follows"
+  kc get pods -A -o wide || true
+  kc get hpa,pdb -A || true
+  kc get events -A --sort-by=.lastTimestamp | tail -n 40 || true
+fi
+exit "$rc"

@@ -35,8 +35,22 @@ export function inPod(pod: string, container: string, script: string): string {
   return kubectl('exec', '-n', NAMESPACE, pod, '-c', container, '--', 'node', '--input-type=module', '-e', script);
 }
 
+/** A component's pods that are not being deleted (new ones may not be Ready yet). */
 export function podsOf(component: string) {
   return getJson('-n', NAMESPACE, 'pods', '-l', `app.kubernetes.io/component=${component}`).items.filter(
     (p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp,
   );
+}
+
+export function isReady(pod: { status: { conditions?: Array<{ type: string; status: string }> } }): boolean {
+  return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/**
+ * A component's Ready pods: the ones to talk to. The HorizontalPodAutoscaler may add a
+ * replica at any time (the api runs near its CPU target on this node), and a pod that
+ * is starting has no sidecar listening yet.
+ */
+export function readyPodsOf(component: string) {
+  return podsOf(component).filter(isReady);
 }
