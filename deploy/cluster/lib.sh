@@ -47,12 +47,20 @@ CLUSTER_GO="$KAIROS_CACHE/cluster-go" # module and build caches, shared by every
 CONTAINERD_SOCK="$CLUSTER_RUN/containerd.sock"
 KUBECONFIG_ADMIN="$CLUSTER_DIR/pki/admin.kubeconfig"
 
-# cluster_build_hash : identifies the sources of the cluster binaries.
+# cluster_build_hash : identifies the sources of the cluster binaries (KEDA, built
+# separately, has its own: keda_bin_dir).
 cluster_build_hash() {
-  (cd "$CLUSTER_LIB_DIR" && cat versions.env build/pause.c build/*/go.mod build/*/go.sum build/*/*.go build/*/*/*.go 2>/dev/null) |
+  (cd "$CLUSTER_LIB_DIR/build" && cat ../versions.env pause.c {coredns,kubernetes,metrics-server}/go.mod \
+    {coredns,kubernetes,metrics-server}/go.sum {coredns,kubernetes,metrics-server}/*.go {coredns,kubernetes,metrics-server}/*/*.go 2>/dev/null) |
     sha256sum | cut -c1-12
 }
 cluster_bin_dir() { echo "$CLUSTER_CACHE/bin-$KUBERNETES_VERSION-$(cluster_build_hash)"; }
+
+# KEDA's operator and metrics adapter: pinned by build/keda/go.mod's require line.
+KEDA_VERSION="$(awk '$1 == "require" && $2 ~ /kedacore/ { sub(/^v/, "", $3); print $3 }' "$CLUSTER_LIB_DIR/build/keda/go.mod")"
+keda_bin_dir() {
+  echo "$CLUSTER_CACHE/keda-$KEDA_VERSION-$(cd "$CLUSTER_LIB_DIR/build/keda" && cat go.mod go.sum ./*.go 2>/dev/null | sha256sum | cut -c1-12)"
+}
 
 # in_ns CMD... : runs CMD in the cluster's network namespace (same mount namespace,
 # so the kubelet's volume mounts are the ones containerd sees).
