@@ -14,6 +14,7 @@ import Fastify, {
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { registerDrain } from './drain.js';
 import { registerInputRules } from './input.js';
 import { DEFAULT_LIMITS, registerLimits, type Limits } from './limits.js';
 import { finishOpenApi } from './openapi.js';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   openapi: boolean;
   /** Abuse limits (write rate per user, WebSocket connections and message size). */
   limits?: Limits;
+  /** Requests per kept-alive connection before the server closes it (0 = unlimited). */
+  maxRequestsPerSocket?: number;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -44,6 +47,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     routerOptions: { maxParamLength: 200 },
+    maxRequestsPerSocket: opts.maxRequestsPerSocket ?? 0,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).
@@ -53,6 +57,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limits = opts.limits ?? DEFAULT_LIMITS;
   registerLimits(app, limits);
   traceRequests(app);
+  registerDrain(app, opts.isDraining);
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;

@@ -78,7 +78,9 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
       wsMaxPerUser: config.KAIROS_WS_MAX_PER_USER,
       wsMaxMessageBytes: config.KAIROS_WS_MAX_MESSAGE_BYTES,
     },
+    maxRequestsPerSocket: config.KAIROS_HTTP_MAX_REQUESTS_PER_SOCKET,
   });
+
   await opts.start?.();
   const url =
     opts.listen === false
@@ -91,6 +93,7 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
     stop: () =>
       (stopping ??= (async () => {
         draining = true;
+        await app.drained(config.KAIROS_HTTP_DRAIN_MS);
         await app.close();
         for (const step of opts.teardown ?? []) await step();
         await database.close();

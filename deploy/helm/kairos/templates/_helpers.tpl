@@ -188,7 +188,7 @@ scaleUp:
       value: 4
       periodSeconds: 15
 scaleDown:
-  stabilizationWindowSeconds: 300
+  stabilizationWindowSeconds: {{ .Values.default.scaleDownStabilizationSeconds }}
   selectPolicy: Min
   policies:
     - type: Percent

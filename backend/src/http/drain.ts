@@ -1,0 +1,35 @@
+/**
+ * Graceful HTTP drain, for rolling updates without a failed request. Closing a server at
+ * once resets its idle kept-alive connections, and a client may be writing its next
+ * request into one of them at that moment. Instead, once draining: every response says
+ * `Connection: close` (the client finishes that request and opens its next connection
+ * elsewhere — by then the pod is out of the Service's endpoints), and the server closes
+ * only when its plain HTTP connections are gone or the drain time is up. WebSocket
+ * connections are not waited for: the realtime role closes them, and clients resume.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Resolves when no plain HTTP connection is open, or after `ms`. */
+    drained(ms: number): Promise<void>;
+  }
+}
+
+export function registerDrain(app: FastifyInstance, isDraining: () => boolean): void {
+  const open = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  (app.server as Server).on('upgrade', (_req, socket: Socket) => open.delete(socket));
+  app.addHook('onSend', async (_req, reply) => {
+    if (isDraining()) reply.header('connection', 'close');
+  });
+  app.decorate('drained', async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The HTTP server's side of a rolling update (src/http/drain.ts): kept-alive connections
+ * are recycled after a number of requests, and while draining every response closes its
+ * connection and `drained()` waits for clients to leave, bounded by its timeout.
+ */
+import { request, Agent } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/http/server.js';
+
+let draining = false;
+let app: FastifyInstance;
+let port = 0;
+
+beforeAll(async () => {
+  app = await buildServer({
+    logger: pino({ level: 'silent' }),
+    bodyLimit: 1024,
+    registry: new Registry(),
+    readiness: {},
+    isDraining: () => draining,
+    plugins: [],
+    openapi: false,
+    maxRequestsPerSocket: 3,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+});
+afterAll(() => app.close());
+
+function get(agent: Agent, path = '/healthz'): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('connection recycling and drain', () => {
+  it('a kept-alive connection is closed by the server after maxRequestsPerSocket requests', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await get(agent));
+    expect(answers.map((a) => a.connection)).toEqual(['keep-alive', 'keep-alive', 'close', 'keep-alive']);
+    agent.destroy();
+  });
+
+  it('while draining, responses close their connection and drained() resolves once clients left', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(agent)).connection).toBe('keep-alive');
+    draining = true;
+    try {
+      const answer = await get(agent, '/readyz');
+      expect(answer).toEqual({ status: 503, connection: 'close' });
+      const t0 = Date.now();
+      await app.drained(5_000);
+      expect(Date.now() - t0).toBeLessThan(5_000); // the one client is gone: no need to wait it out
+
+      // A client that holds a connection without sending anything: drained() gives up at its bound.
+      const idle = connect(port, '127.0.0.1');
+      await new Promise((r) => idle.once('connect', r));
+      const t1 = Date.now();
+      await app.drained(300);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+      idle.destroy();
+    } finally {
+      draining = false;
+      agent.destroy();
+    }
+  });
+});
