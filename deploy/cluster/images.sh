@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# images.sh build|import|tags
+# images.sh build|import|tags|alias TAG
 #
 # Builds every image the cluster runs, without a container engine or a registry,
 # as OCI archives cached by content in $KAIROS_CACHE/cluster/images:
@@ -12,6 +12,8 @@
 #       a static binary on a minimal layer (passwd, CA bundle, zoneinfo, /tmp)
 # `import` loads them into the cluster's containerd (namespace k8s.io);
 # `tags` prints NAME=REFERENCE lines for the install step.
+# `alias TAG` gives the imported backend and web images a second tag: the same content
+# as another release, which a rolling update can move to (the rollout tests use it).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -231,6 +233,18 @@ import() {
   done < <(image_list)
 }
 
+alias_app() {
+  local tag="$1" name ref
+  [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "images: '$tag' is not a valid image tag"
+  [[ -f $TAGS_FILE ]] || die "images: $TAGS_FILE missing; run deploy/cluster/cluster.sh up first"
+  for name in BACKEND_IMAGE WEB_IMAGE; do
+    ref="$(grep "^$name=" "$TAGS_FILE" | cut -d= -f2)"
+    in_ns ctr --address "$CONTAINERD_SOCK" -n k8s.io images tag --force "$ref" "${ref%:*}:$tag" >/dev/null ||
+      die "images: tagging $ref as ${ref%:*}:$tag failed"
+  done
+  log "images: backend and web also tagged $tag"
+}
+
 # image_list : NAME=REFERENCE for every image (the Dapr ones expanded)
 image_list() {
   tags | grep -v '^DAPR_'
@@ -249,5 +263,6 @@ case "${1:-}" in
 build) build ;;
 import) import ;;
 tags) tags ;;
-*) die "usage: $0 build|import|tags" ;;
+alias) alias_app "${2:?usage: $0 alias TAG}" ;;
+*) die "usage: $0 build|import|tags|alias TAG" ;;
 esac

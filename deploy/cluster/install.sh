@@ -73,7 +73,7 @@ kairos() {
     kc -n "$NS" get pods -o wide >&2 || true
     die "helm install kairos did not become ready (kubectl -n $NS describe pods; logs in the pods)"
   }
-  kc -n "$NS" wait --for=condition=Ready pod -l app.kubernetes.io/part-of=kairos,kairos.dev/tier!=migrate --timeout=300s >/dev/null
+  kc -n "$NS" wait --for=condition=Ready pod -l "app.kubernetes.io/part-of=kairos,kairos.dev/tier notin (migrate,test)" --timeout=300s >/dev/null
   INSTALL_SECONDS=$((SECONDS - t0))
   log "install: every Kairos pod Ready $INSTALL_SECONDS s after helm install"
   echo "$INSTALL_SECONDS" >"$CLUSTER_DIR/install-seconds"

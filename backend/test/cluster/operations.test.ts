@@ -1,0 +1,262 @@
+/**
+ * Operating Kairos on the cluster: autoscaling on CPU, rolling updates under load, and
+ * failover with nothing lost. Every check goes through the release's Services, as a
+ * user's client does; the figures (reaction and recovery times, rollout latency) are
+ * printed and, under `npm run bench:cluster`, collected into its table.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, signUp, type User } from '../system/client.js';
+import { countBy, handledExactlyOnce, noServerErrors, sleep, untilRecovered, workload, type Accepted } from '../system/delivery.js';
+import { figure } from './figures.js';
+import { NAMESPACE, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
+import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
+
+const ROOT = process.env.KAIROS_ROOT!;
+const cluster = (script: string, ...args: string[]) =>
+  execFileSync('bash', [`${ROOT}/deploy/cluster/${script}`, ...args], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+const helm = (...args: string[]) => cluster('cluster.sh', 'helm', ...args);
+const DEPLOYMENTS = ['api', 'realtime', 'notifier', 'recurrence', 'audit', 'web'];
+
+function rolledOut(): void {
+  for (const d of DEPLOYMENTS) kubectl('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
+}
+
+function imageTags(): Set<string> {
+  const tags = new Set<string>();
+  for (const d of DEPLOYMENTS)
+    for (const p of podsOf(d))
+      for (const c of p.spec.containers as Array<{ name: string; image: string }>)
+        if (c.name !== 'daprd') tags.add(c.image.split(':').pop()!);
+  return tags;
+}
+
+function report(what: string, r: LoadResult, seconds: number) {
+  figure(`${what}: requests`, r.sent, 'requests', `${(r.sent / seconds).toFixed(0)} req/s for ${seconds.toFixed(0)} s`);
+  figure(`${what}: failed requests`, r.failures.length, 'requests');
+  figure(`${what}: p50 latency`, percentile(r.latenciesMs, 50), 'ms');
+  figure(`${what}: p99 latency`, percentile(r.latenciesMs, 99), 'ms');
+  figure(`${what}: max latency`, percentile(r.latenciesMs, 100), 'ms');
+}
+
+/** Every accepted write's events once in every consumer, checked for all users at once. */
+async function allHandledOnce(accepted: Map<User, Accepted[]>) {
+  await Promise.all(
+    [...accepted].filter(([, tasks]) => tasks.length > 0).map(([user, tasks]) => handledExactlyOnce(user, tasks, new Date(0))),
+  );
+}
+
+describe('autoscaling', () => {
+  const apiReplicas = () => getJson('-n', NAMESPACE, 'deployment', 'kairos-api').status.replicas as number;
+
+  it('load on the api → its HorizontalPodAutoscaler adds a replica, which serves traffic; back to one when it stops', async () => {
+    const hpa = getJson('-n', NAMESPACE, 'hpa', 'kairos-api');
+    // Start from the floor (pods starting up burn CPU, so the release may have scaled out).
+    await eventually(async () => apiReplicas() === hpa.spec.minReplicas || (await sleep(2000)), 240_000, 'api at its minimum replicas');
+    const before = new Set(podsOf('api').map((p: { metadata: { name: string } }) => p.metadata.name));
+    const users = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`scale-${i}`)));
+    const t0 = performance.now();
+    const load = startLoad(users, 60, 'Scale');
+    let scaledAt = 0;
+    let readyAt = 0;
+    let result: LoadResult;
+    try {
+      const fresh = await eventually(
+        async () => {
+          const status = getJson('-n', NAMESPACE, 'hpa', 'kairos-api').status;
+          if (!scaledAt && status.desiredReplicas > before.size) scaledAt = performance.now();
+          const added = readyPodsOf('api').filter((p: { metadata: { name: string } }) => !before.has(p.metadata.name));
+          if (added.length && !readyAt) readyAt = performance.now();
+          for (const p of added) {
+            // serving: the new replica has answered API requests (its own request counter)
+            const metrics = await (await fetch(`http://${p.status.podIP}:4000/metrics`)).text();
+            const served = [
+              ...metrics.matchAll(/^http_server_request_duration_seconds_count\{[^}]*route="\/api\/v1\/tasks[^}]*\} (\d+)/gm),
+            ];
+            if (served.reduce((n, m) => n + Number(m[1]), 0) > 0) return p.metadata.name as string;
+          }
+          await sleep(1000);
+          return null;
+        },
+        300_000, // the plan's bar: more load absorbed within five minutes
+        'a new api replica serving traffic',
+      );
+      figure('HPA: load start → scale-out decided', (scaledAt - t0) / 1000, 's');
+      figure('HPA: load start → new replica Ready', (readyAt - t0) / 1000, 's');
+      figure('HPA: load start → new replica serving', (performance.now() - t0) / 1000, 's', `${fresh}; goal ≤ 90 s`);
+    } finally {
+      result = await load.stop();
+    }
+    report('during scale-out', result, (performance.now() - t0) / 1000);
+    expect(result.failures.slice(0, 10), `${result.failures.length} failed requests`).toEqual([]);
+
+    const stopped = performance.now();
+    await eventually(async () => apiReplicas() === hpa.spec.minReplicas || (await sleep(2000)), 300_000, 'scale-in after the load');
+    figure('HPA: load stop → back to the minimum', (performance.now() - stopped) / 1000, 's', 'scale-down stabilization 60 s');
+  }, 900_000);
+});
+
+describe('rolling updates under load', () => {
+  const users: User[] = [];
+  const clients: Array<ReturnType<typeof resumingClient>> = [];
+  afterAll(() => clients.forEach((c) => c.close()));
+
+  it('helm upgrade to a new image tag with changed values, then helm rollback: 0 failed requests, WebSocket clients miss nothing, every event handled once', async () => {
+    users.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`rollout-${i}`)))));
+    clients.push(...users.map(resumingClient));
+    await Promise.all(clients.map((c) => c.opened()));
+    const release = getJson('-n', NAMESPACE, 'deployment', 'kairos-api').spec.template.spec.containers[0].image.split(':').pop();
+    const tag = `${release}-next`;
+    cluster('images.sh', 'alias', tag);
+
+    const t0 = performance.now();
+    const load = startLoad(users, 50, 'Rollout');
+    let result: LoadResult | undefined;
+    try {
+      await eventually(async () => load.answered() >= 100, 60_000, 'traffic flowing before the rollout');
+      const up = performance.now();
+      helm(
+        'upgrade',
+        'kairos',
+        `${ROOT}/deploy/helm/kairos`,
+        '-n',
+        NAMESPACE,
+        '--reuse-values',
+        '--set',
+        `default.image.tag=${tag}`,
+        '--set',
+        'default.env[0].name=KAIROS_RELEASE_CHANNEL',
+        '--set',
+        'default.env[0].value=next',
+        '--wait',
+        '--timeout',
+        '10m',
+      );
+      rolledOut();
+      figure('rollout: helm upgrade → every Deployment rolled', (performance.now() - up) / 1000, 's');
+      expect([...imageTags()]).toEqual([tag]);
+
+      const back = performance.now();
+      helm('rollback', 'kairos', '-n', NAMESPACE, '--wait', '--timeout', '10m');
+      rolledOut();
+      figure('rollout: helm rollback → every Deployment rolled', (performance.now() - back) / 1000, 's');
+      expect([...imageTags()]).toEqual([release]);
+      await sleep(5000); // traffic after the last pod change
+    } finally {
+      result = await load.stop();
+    }
+    report('rollout (upgrade + rollback)', result, (performance.now() - t0) / 1000);
+    expect(result.failures.slice(0, 20), `${result.failures.length} failed requests`).toEqual([]);
+
+    // Every event once in every consumer …
+    await allHandledOnce(result.accepted);
+    // … and once on every user's WebSocket, across the realtime pods' replacement.
+    for (const [i, user] of users.entries()) {
+      const tasks = result.accepted.get(user)!;
+      const seen = (type: string) =>
+        countBy(
+          clients[i]!.messages.filter((m) => m.type === type).map((m) => m.task!.id),
+          (id) => id,
+        );
+      await eventually(
+        async () => tasks.every((t) => seen('task.created').has(t.id) && (!t.completed || seen('task.completed').has(t.id))),
+        60_000,
+        `user ${i}: every update on the WebSocket`,
+      );
+      await sleep(500);
+      for (const t of tasks) {
+        expect(seen('task.created').get(t.id), `task ${t.id} created, on the WebSocket`).toBe(1);
+        expect(seen('task.completed').get(t.id) ?? 0, `task ${t.id} completed, on the WebSocket`).toBe(t.completed ? 1 : 0);
+      }
+      expect(clients[i]!.reconnects(), `user ${i}'s client reconnected (its realtime pod was replaced)`).toBeGreaterThanOrEqual(1);
+    }
+    figure('rollout: WebSocket reconnects per client', clients.reduce((n, c) => n + c.reconnects(), 0) / clients.length, 'reconnects');
+  }, 1_500_000);
+});
+
+describe('failover: nothing lost, nothing twice', () => {
+  const kill = (selector: string, ns = NAMESPACE) => kubectl('delete', 'pod', '-n', ns, '-l', selector, '--wait=false');
+
+  it('a consumer pod deleted while the api writes', async () => {
+    const user = await signUp('consumer-deleted');
+    const remindAt = new Date(Date.now() + 40_000);
+    const before = await workload(user, 'Before audit delete', 20, remindAt);
+    const since = performance.now();
+    kill('app.kubernetes.io/component=audit');
+    const during = await workload(user, 'While audit restarts', 20, remindAt);
+    expect(during).toHaveLength(20); // the api accepts writes while a consumer is away
+    figure('failover: audit pod deleted → recovered', await untilRecovered(user, 'audit pod deleted', since), 's');
+    await handledExactlyOnce(user, [...before, ...during], remindAt);
+    await noServerErrors(user, 'audit pod deleted');
+  }, 420_000);
+
+  it('the api pods deleted mid-relay', async () => {
+    const user = await signUp('api-deleted');
+    const remindAt = new Date(Date.now() + 45_000);
+    let since = 0;
+    const accepted = await workload(user, 'Mid-relay', 60, remindAt, (i) => {
+      if (i === 30) {
+        since = performance.now();
+        kill('app.kubernetes.io/component=api');
+      }
+    });
+    expect(accepted.length).toBeGreaterThanOrEqual(30);
+    figure('failover: api pods deleted → recovered', await untilRecovered(user, 'api pods deleted', since), 's');
+    await handledExactlyOnce(user, accepted, remindAt);
+    await noServerErrors(user, 'api pods deleted');
+  }, 420_000);
+
+  it("the Dapr scheduler's pods deleted with reminder jobs pending", async () => {
+    const user = await signUp('scheduler-restarted');
+    const remindAt = new Date(Date.now() + 40_000);
+    const accepted = await workload(user, 'Pending reminder', 30, remindAt);
+    await eventually(
+      async () =>
+        (await Promise.all(accepted.map(async (t) => (await user.call('GET', `/api/v1/tasks/${t.id}/history`)).json.items.length))).every(
+          (n) => n > 0,
+        ),
+      60_000,
+      'writes relayed (their reminder jobs scheduled)',
+    );
+    const since = performance.now();
+    kill('app=dapr-scheduler-server', 'dapr-system');
+    kubectl('rollout', 'status', '-n', 'dapr-system', 'statefulset/dapr-scheduler-server', '--timeout=300s');
+    figure('failover: scheduler restarted → recovered', await untilRecovered(user, 'Dapr scheduler restart', since), 's');
+    expect(Date.now(), 'the reminders were still pending when the scheduler came back').toBeLessThan(remindAt.getTime());
+    await handledExactlyOnce(user, accepted, remindAt);
+    await noServerErrors(user, 'scheduler restart');
+  }, 420_000);
+
+  for (const [what, command] of [
+    ['Kafka', 'restart-kafka'],
+    ['PostgreSQL', 'restart-postgres'],
+  ] as const) {
+    it(`${what} restarted while the api writes`, async () => {
+      const user = await signUp(`${command}`);
+      const remindAt = new Date(Date.now() + 50_000);
+      let stop = false;
+      const accepted: Accepted[] = [];
+      const writer = (async () => {
+        for (let i = 0; !stop && i < 150; i += 5) accepted.push(...(await workload(user, `Writer ${i}`, 5, remindAt)));
+      })();
+      await sleep(1500);
+      const since = performance.now();
+      cluster('managed.sh', command);
+      figure(`failover: ${what} restarted → recovered`, await untilRecovered(user, `${what} restart`, since), 's');
+      await sleep(1000);
+      stop = true;
+      await writer;
+      await handledExactlyOnce(user, accepted, remindAt);
+      await noServerErrors(user, `${what} restart`);
+    }, 420_000);
+  }
+
+  it('afterwards every pod is Ready again', () => {
+    for (const d of DEPLOYMENTS) expect(readyPodsOf(d).length, d).toBeGreaterThanOrEqual(1);
+    for (const p of getJson('-n', 'dapr-system', 'pods').items) expect(isReady(p), p.metadata.name).toBe(true);
+  });
+});
