@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Cluster tests: Kairos installed by `helm install` on the real single-node Kubernetes
 // cluster (deploy/cluster). They run inside the cluster's network namespace
@@ -14,12 +15,26 @@ function clusterIp(service: string): string {
   });
 }
 
+// The release's own checks first (they expect the state helm install left), then the
+// operations that scale, roll and break it.
+const ORDER = ['release.test.ts', 'operations.test.ts'];
+class ReleaseFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    const rank = (f: TestSpecification) => {
+      const i = ORDER.findIndex((name) => f.moduleId.endsWith(`/${name}`));
+      return i < 0 ? ORDER.length : i;
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     include: ['test/cluster/**/*.test.ts'],
     testTimeout: 90_000,
     hookTimeout: 90_000,
     fileParallelism: false,
+    sequence: { sequencer: ReleaseFirst },
     pool: 'forks',
     env: {
       NODE_ENV: 'production',

@@ -7,12 +7,14 @@
 #   metrics-server       (build/metrics-server: its own module, so its Kubernetes
 #                         libraries stay at the versions it was released with)
 #   pause                (build/pause.c, static)
+# and KEDA's operator and metrics adapter (build/keda) into $KAIROS_CACHE/cluster/keda-<version>-<hash>.
 # The Dapr control plane is built with daprd by deploy/local/provision.sh dapr.
 # Cold: about 20 min on 2 cores (module downloads included); warm: seconds.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN="$(cluster_bin_dir)"
+KEDA_BIN="$(keda_bin_dir)"
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 ALL=("${K8S_CMDS[@]}" etcd coredns metrics-server pause)
 
@@ -20,9 +22,10 @@ complete() {
   local c
   for c in "${ALL[@]}"; do [[ -x $BIN/$c ]] || return 1; done
 }
+keda_complete() { [[ -x $KEDA_BIN/keda && -x $KEDA_BIN/keda-adapter ]]; }
 
-if complete; then
-  log "cluster binaries: cached in $BIN"
+if complete && keda_complete; then
+  log "cluster binaries: cached in $BIN and $KEDA_BIN"
   exit 0
 fi
 command -v go >/dev/null || die "Go is needed to build the cluster binaries (see the go line in deploy/cluster/build/*/go.mod)"
@@ -59,6 +62,26 @@ gobuild() { # module-dir ldflags [-o output] packages...
   }
 }
 
+build_keda() {
+  keda_complete && return 0
+  log "cluster: building KEDA $KEDA_VERSION (operator, metrics adapter) from its Go module (cold: about 15 min on 2 cores)"
+  local k0=$SECONDS
+  rm -rf "$KEDA_BIN.new"
+  mkdir -p "$KEDA_BIN.new"
+  gobuild keda "-s -w -X github.com/kedacore/keda/v2/version.Version=$KEDA_VERSION" -o "$KEDA_BIN.new/" \
+    github.com/kedacore/keda/v2/cmd/operator github.com/kedacore/keda/v2/cmd/adapter
+  mv "$KEDA_BIN.new/operator" "$KEDA_BIN.new/keda"
+  mv "$KEDA_BIN.new/adapter" "$KEDA_BIN.new/keda-adapter"
+  rm -rf "$KEDA_BIN"
+  mv "$KEDA_BIN.new" "$KEDA_BIN"
+  log "cluster: KEDA built in $((SECONDS - k0)) s into $KEDA_BIN"
+}
+
+if complete; then
+  build_keda
+  exit 0
+fi
+
 log "cluster: building Kubernetes $KUBERNETES_VERSION (${K8S_CMDS[*]}) and etcd $ETCD_VERSION from their Go modules (cold: about 15 min on 2 cores)"
 v="v$KUBERNETES_VERSION"
 minor="$(cut -d. -f2 <<<"$KUBERNETES_VERSION")"
@@ -83,3 +106,4 @@ rm -rf "$BIN"
 mv "$BIN.new" "$BIN"
 complete || die "cluster: build finished but binaries are missing in $BIN"
 log "cluster: binaries built in $((SECONDS - t0)) s into $BIN ($(du -sh "$BIN" | cut -f1))"
+build_keda

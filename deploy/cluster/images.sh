@@ -8,6 +8,7 @@
 #       both on a Debian bookworm minbase root filesystem (debootstrap) with Node.js,
 #       user 10001, the Dockerfiles' entrypoint, environment and labels
 #   kairos.local/dapr/{daprd,operator,injector,sentry,placement,scheduler}:<dapr version>
+#   kairos.local/keda/{keda,keda-metrics-apiserver}:<KEDA version>
 #   kairos.local/coredns, kairos.local/metrics-server, kairos.local/pause
 #       a static binary on a minimal layer (passwd, CA bundle, zoneinfo, /tmp)
 # `import` loads them into the cluster's containerd (namespace k8s.io);
@@ -56,6 +57,8 @@ current_tags() {
   echo "COREDNS_IMAGE=$IMAGE_PREFIX/coredns:$COREDNS_VERSION"
   echo "METRICS_SERVER_IMAGE=$IMAGE_PREFIX/metrics-server:$METRICS_SERVER_VERSION"
   echo "PAUSE_IMAGE=$IMAGE_PREFIX/pause:$PAUSE_VERSION"
+  echo "KEDA_OPERATOR_IMAGE=$IMAGE_PREFIX/keda/keda:$KEDA_VERSION"
+  echo "KEDA_ADAPTER_IMAGE=$IMAGE_PREFIX/keda/keda-metrics-apiserver:$KEDA_VERSION"
 }
 
 # debian_mirror : the first Debian archive the machine's apt sources name.
@@ -213,6 +216,11 @@ build() {
   binary_image coredns "$COREDNS_VERSION" "$bin/coredns" 0:0
   binary_image metrics-server "$METRICS_SERVER_VERSION" "$bin/metrics-server" 65534:65534
   binary_image pause "$PAUSE_VERSION" "$bin/pause" 65535:65535
+  local keda
+  keda="$(keda_bin_dir)"
+  [[ -x $keda/keda && -x $keda/keda-adapter ]] || die "KEDA binaries missing: run deploy/cluster/build.sh first"
+  binary_image keda/keda "$KEDA_VERSION" "$keda/keda" 65532:65532
+  binary_image keda/keda-metrics-apiserver "$KEDA_VERSION" "$keda/keda-adapter" 65532:65532
   app_images
   current_tags >"$TAGS_FILE"
   log "images: ready in $((SECONDS - t0)) s ($IMAGES; references in $TAGS_FILE)"

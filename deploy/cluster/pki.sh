@@ -70,9 +70,22 @@ make_pki() {
     openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
     openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   fi
+  keda_pki
   kubeconfig admin admin
   kubeconfig controller-manager controller-manager
   kubeconfig scheduler scheduler
   kubeconfig kube-proxy kube-proxy
   kubeconfig kubelet kubelet-client
+}
+
+# keda_pki : KEDA's operator and metrics adapter share one serving/client certificate
+# (their gRPC link is mutual TLS), signed by a CA of their own that the APIService trusts.
+keda_pki() {
+  mkdir -p "$PKI"
+  new_ca keda-ca kairos-keda-ca
+  local svc sans=""
+  for svc in keda-operator keda-metrics-apiserver; do
+    sans+="${sans:+,}DNS:$svc,DNS:$svc.keda,DNS:$svc.keda.svc,DNS:$svc.keda.svc.$CLUSTER_DOMAIN"
+  done
+  issue keda "/CN=keda-operator" "$sans" keda-ca
 }

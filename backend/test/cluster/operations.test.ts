@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, signUp, type User } from '../system/client.js';
 import { countBy, handledExactlyOnce, noServerErrors, sleep, untilRecovered, workload, type Accepted } from '../system/delivery.js';
-import { figure } from './figures.js';
+import { cpuCounters, cpuPerUnit, figure } from './figures.js';
 import { NAMESPACE, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
@@ -100,6 +100,102 @@ describe('autoscaling', () => {
   }, 900_000);
 });
 
+describe('autoscaling on consumer lag (KEDA)', () => {
+  const auditReplicas = () => getJson('-n', NAMESPACE, 'deployment', 'kairos-audit').status.replicas as number;
+
+  it("a backlog on task-events scales audit out on its consumer group's lag, and back in once drained", async () => {
+    const scaled = getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit');
+    const trigger = scaled.spec.triggers[0].metadata;
+    expect(trigger).toMatchObject({ topic: 'task-events', consumerGroup: 'kairos-audit' });
+    await eventually(
+      async () =>
+        getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit').status?.conditions?.some(
+          (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+        ),
+      120_000,
+      "KEDA reports the audit ScaledObject Ready (it reached Kafka with the chart's credentials)",
+    );
+    await eventually(
+      async () => auditReplicas() === scaled.spec.minReplicaCount || (await sleep(2000)),
+      240_000,
+      'audit at its minimum replicas',
+    );
+    // The lag KEDA computes, read where the autoscaler reads it (the external metrics API).
+    const hpa = getJson('-n', NAMESPACE, 'hpa', `keda-hpa-kairos-audit`);
+    const metric = hpa.spec.metrics[0].external.metric.name as string;
+    const lag = () =>
+      Number(
+        JSON.parse(
+          kubectl(
+            'get',
+            '--raw',
+            `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NAMESPACE}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Dkairos-audit`,
+          ),
+        ).items[0]?.value ?? 0,
+      );
+
+    // A burst of writes from many users (each under the per-user write limit): audit falls behind.
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => signUp(`backlog-${i}`)));
+    const accepted = new Map<User, Accepted[]>(users.map((u) => [u, []]));
+    const t0 = performance.now();
+    let maxLag = 0;
+    await Promise.all(
+      users.map(async (u) => {
+        for (let i = 0; i < 100; i += 10) {
+          const batch = await Promise.all(
+            Array.from({ length: 10 }, (_, j) => u.call('POST', '/api/v1/tasks', { title: `Backlog ${i + j}` })),
+          );
+          for (const r of batch)
+            if (r.status === 201) accepted.get(u)!.push({ id: r.json.id, series_id: null, reminder: false, completed: false });
+        }
+      }),
+    );
+    const written = (performance.now() - t0) / 1000;
+    await eventually(
+      async () => {
+        maxLag = Math.max(maxLag, lag());
+        return auditReplicas() > scaled.spec.minReplicaCount || (await sleep(1000));
+      },
+      180_000,
+      'audit scaled out on lag',
+    );
+    figure(
+      'KEDA: backlog start → audit scale-out',
+      (performance.now() - t0) / 1000,
+      's',
+      `2,000 creates written in ${written.toFixed(0)} s`,
+    );
+    await eventually(
+      async () => readyPodsOf('audit').length > scaled.spec.minReplicaCount || (await sleep(1000)),
+      180_000,
+      'new audit pod Ready',
+    );
+    figure('KEDA: backlog start → new audit pod Ready', (performance.now() - t0) / 1000, 's');
+    await eventually(
+      async () => {
+        const l = lag();
+        maxLag = Math.max(maxLag, l);
+        return l === 0 || (await sleep(1000));
+      },
+      300_000,
+      'the backlog drained (lag 0)',
+    );
+    const drained = performance.now();
+    figure('KEDA: backlog start → drained', (drained - t0) / 1000, 's', `max lag seen ${maxLag}`);
+    expect(maxLag, 'the lag KEDA computed rose above the threshold (its consumer group and topic are real)').toBeGreaterThan(
+      Number(trigger.lagThreshold),
+    );
+    await allHandledOnce(accepted);
+    await eventually(async () => auditReplicas() === scaled.spec.minReplicaCount || (await sleep(2000)), 400_000, 'audit scaled back in');
+    figure(
+      'KEDA: drained → audit back to the minimum',
+      (performance.now() - drained) / 1000,
+      's',
+      `cooldown ${scaled.spec.cooldownPeriod} s + scale-down stabilization`,
+    );
+  }, 1_200_000);
+});
+
 describe('rolling updates under load', () => {
   const users: User[] = [];
   const clients: Array<ReturnType<typeof resumingClient>> = [];
@@ -115,6 +211,11 @@ describe('rolling updates under load', () => {
 
     const t0 = performance.now();
     const load = startLoad(users, 50, 'Rollout');
+    // CPU per request and per event at this steady load, before any pod changes (docs/performance.md's capacity model)
+    const backend = () => ['api', 'audit', 'notifier', 'recurrence', 'realtime'].flatMap((c) => readyPodsOf(c));
+    const cpuBefore = await cpuCounters(backend());
+    await sleep(30_000);
+    cpuPerUnit(cpuBefore, await cpuCounters(backend()));
     let result: LoadResult | undefined;
     try {
       await eventually(async () => load.answered() >= 100, 60_000, 'traffic flowing before the rollout');

@@ -535,13 +535,14 @@ test('[local-cluster] managed Kafka with a CA of its own: pub/sub components car
   }
 });
 
-test('values-local-cluster.yaml is values-minikube.yaml but for images and managed Kafka/PostgreSQL', () => {
+test('values-local-cluster.yaml is values-minikube.yaml but for images, managed Kafka/PostgreSQL and a short scale-down window', () => {
   const read = (f) => parseDocument(fs.readFileSync(path.join(chart, f), 'utf8')).toJS();
   const strip = (v) => {
     const c = structuredClone(v);
     delete c.default.image.backendRepository;
     delete c.default.image.webRepository;
     delete c.default.image.tag;
+    delete c.default.scaleDownStabilizationSeconds;
     delete c.kafka;
     delete c.postgresql;
     delete c.migrations;
