@@ -2,16 +2,18 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The fault tests (kill -9 of a role, a Kafka restart) run last: the stack recovers from
- * them without losing anything — that is what they prove — but Dapr's circuit breakers
- * and back-offs take a while to close again, which would blur the timings other suites
+ * The suites that kill roles run last — the assistant's (it restarts the api), then the
+ * fault tests (kill -9 of each role, a Kafka restart): the stack recovers from them
+ * without losing anything — that is what they prove — but Dapr's circuit breakers and
+ * back-offs take a while to close again, which would blur the timings other suites
  * assert (e.g. the browser suite's "another browser sees the edit within a second").
  */
+const LAST = ['/assistant.test.ts', '/faults.test.ts'];
 class FaultsLast extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const isFault = (f: TestSpecification) => f.moduleId.endsWith('/faults.test.ts');
-    return [...sorted.filter((f) => !isFault(f)), ...sorted.filter(isFault)];
+    const rank = (f: TestSpecification) => LAST.findIndex((name) => f.moduleId.endsWith(name));
+    return [...sorted.filter((f) => rank(f) < 0), ...LAST.flatMap((_, i) => sorted.filter((f) => rank(f) === i))];
   }
 }
 

@@ -21,6 +21,8 @@
 #   KAIROS_MONITORING    auto (start Prometheus if installed) | 1 (required) | 0 (off)
 #   KAIROS_STACK_WEB     auto (start the web app if web/.next is built) | 1 (required) | 0 (off)
 #   KAIROS_WEB_PORT      the web app's port (3000; the api role trusts :3000 by default)
+#   LLM_BASE_URL / LLM_API_KEY / LLM_MODEL  the assistant's model (.env.example); like every
+#                        variable of the caller's environment, the roles get them as they are
 # Roles and ports come from the module table (`kairos roles --json`,
 # backend/src/roles/table.ts): role i of the table gets app port 4000+i, daprd HTTP
 # 3500+i, gRPC 25200+i, internal gRPC 25300+i, metrics 9190+i; a role that is not in

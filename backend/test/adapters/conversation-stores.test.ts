@@ -12,24 +12,31 @@ import { createPostgresConversationStore } from '../../src/adapters/postgres/ass
 import { openDatabase, type Database } from '../../src/adapters/postgres/db.js';
 import type { ChatMessage, ConversationStore } from '../../src/ports/conversations.js';
 
-/** An in-memory Dapr state store: GET state, POST transaction with ETags. */
+/** An in-memory Dapr state store: GET state, POST transaction with ETags; keys as daprd checks them. */
 function fakeStateSidecar() {
   const state = new Map<string, { value: string; etag: number }>();
   let version = 0;
   let conflicts = 0;
+  // daprd answers 400 ERR_MALFORMED_REQUEST: `||` separates the app id it prefixes every key with
+  const checkKey = (key: string) => {
+    if (key.includes('||')) throw new DaprError(400, 'ERR_MALFORMED_REQUEST', `input key/keyPrefix '${key}' can't contain '||'`);
+  };
   const dapr = {
     async request(method: string, path: string, o: { body?: unknown } = {}) {
       // let concurrent callers interleave like real HTTP round trips
       await new Promise((r) => setTimeout(r, Math.random() * 3));
       const get = /^\/v1\.0\/state\/kairos-state\/(.+)$/.exec(path);
       if (method === 'GET' && get) {
-        const item = state.get(decodeURIComponent(get[1]!));
+        const key = decodeURIComponent(get[1]!);
+        checkKey(key);
+        const item = state.get(key);
         return item ? new Response(item.value, { status: 200, headers: { etag: String(item.etag) } }) : new Response(null, { status: 204 });
       }
       if (method === 'POST' && path === '/v1.0/state/kairos-state/transaction') {
         const ops = (o.body as { operations: Array<{ operation: string; request: { key: string; value?: unknown; etag?: string } }> })
           .operations;
         for (const { request } of ops) {
+          checkKey(request.key);
           const current = state.get(request.key);
           if (request.etag !== undefined && String(current?.etag) !== request.etag) {
             conflicts++;

@@ -1,5 +1,7 @@
 /** The assistant across restarts, and without a model. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +105,69 @@ describe(usingPostgres ? 'restart (PostgreSQL at DATABASE_URL)' : 'restart (embe
       await t.stop();
     }
     expect(model.violations).toEqual([]);
+  });
+});
+
+describe("the agent's MCP connection", () => {
+  it("is opened once per user token and reused: a turn then costs one request per tool call, always with that user's token", async () => {
+    // a recording proxy in front of /mcp (KAIROS_MCP_URL), forwarding to the app
+    const seen: Array<{ method: string; sub: string }> = [];
+    let target = '';
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const sub = String(
+        (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { sub?: string }).sub,
+      );
+      if (req.method === 'POST') seen.push({ method: (JSON.parse(body) as { method: string }).method, sub });
+      const upstream = await fetch(target, {
+        method: req.method,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<
+          string,
+          string
+        >,
+        ...(req.method === 'POST' ? { body } : {}),
+      });
+      res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/mcp`;
+    const model = await startScriptedModel();
+    model.script(/^Add a task to /, [
+      (ctx) => ({ tool: 'add_task', arguments: { title: ctx.message.replace(/^Add a task to /, '') } }),
+      { text: 'Added.' },
+    ]);
+    const t = await startLiveApp({
+      LLM_BASE_URL: model.baseUrl,
+      LLM_API_KEY: 'scripted',
+      LLM_MODEL: 'scripted-model',
+      KAIROS_MCP_URL: proxyUrl,
+    });
+    target = `${t.url}/mcp`;
+    try {
+      const [ada, bob] = [await t.signUp('ada'), await t.signUp('bob')];
+      const turn = async (u: LiveUser, message: string) =>
+        expect((await t.fetchAs(u, `/api/${u.id}/chat`, { body: { message } })).status).toBe(200);
+      await turn(ada, 'Add a task to buy milk');
+      await turn(ada, 'Add a task to buy bread');
+      await turn(bob, 'Add a task to call mom');
+      await Promise.all([turn(ada, 'Add a task to buy eggs'), turn(ada, 'Add a task to buy tea')]);
+      const of = (u: LiveUser) => seen.filter((s) => s.sub === u.id).map((s) => s.method);
+      expect(seen.every((s) => s.sub === ada.id || s.sub === bob.id)).toBe(true);
+      expect(of(ada).filter((m) => m === 'initialize')).toHaveLength(1);
+      expect(of(ada).filter((m) => m === 'tools/call')).toHaveLength(4);
+      expect(of(bob).filter((m) => m === 'initialize')).toHaveLength(1);
+      expect(of(bob).filter((m) => m === 'tools/call')).toHaveLength(1);
+      expect(((await (await t.fetchAs(ada, '/api/v1/tasks')).json()) as { items: unknown[] }).items).toHaveLength(4);
+      expect(((await (await t.fetchAs(bob, '/api/v1/tasks')).json()) as { items: unknown[] }).items).toHaveLength(1);
+      expect(model.violations).toEqual([]);
+    } finally {
+      await t.stop();
+      await model.close();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });

@@ -92,7 +92,9 @@ function parse(text: string): unknown {
   }
 }
 
-export async function startScriptedModel(opts: { expectedTools?: readonly string[]; timings?: boolean } = {}): Promise<ScriptedModel> {
+export async function startScriptedModel(
+  opts: { expectedTools?: readonly string[]; timings?: boolean; /** 0 (default): any free port */ port?: number } = {},
+): Promise<ScriptedModel> {
   const expectedTools = [...(opts.expectedTools ?? TASK_TOOL_NAMES)].sort();
   const fixtures: Array<{ match: string | RegExp; steps: StepFn[] }> = [];
   const requests: ModelRequest[] = [];
@@ -234,7 +236,10 @@ export async function startScriptedModel(opts: { expectedTools?: readonly string
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject); // e.g. a fixed port already taken
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : 0;
 

@@ -5,6 +5,8 @@ import WebSocket from 'ws';
 export const API = process.env.KAIROS_API ?? 'http://127.0.0.1:4000';
 export const REALTIME = process.env.KAIROS_REALTIME ?? 'ws://127.0.0.1:4004';
 export const API_SIDECAR = process.env.KAIROS_API_SIDECAR ?? 'http://127.0.0.1:3500';
+/** The stack's database (deploy/local/postgres.sh), or the server stack.sh was given. */
+export const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.PG_PORT ?? 5433}/kairos`;
 
 export interface User {
   id: string;

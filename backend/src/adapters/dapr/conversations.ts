@@ -1,8 +1,8 @@
 /**
  * Conversations in the Dapr state store (`kairos-state`, state.postgresql) — the
  * distributed mode's conversation store. Per user, one index document lists the
- * conversations; each conversation is one document with its messages (the newest
- * MESSAGES_KEPT). Writes that touch both go in one state transaction guarded by ETags
+ * conversations (key `conversations:<user>`); each conversation is one document with its
+ * messages, the newest MESSAGES_KEPT (key `conversation:<user>:<id>`). Writes that touch both go in one state transaction guarded by ETags
  * (first-write-wins), retried when another replica wrote first.
  */
 import type { ChatMessage, Conversation, ConversationStore } from '../../ports/conversations.js';
@@ -31,8 +31,9 @@ type Operation =
 class Conflict extends Error {}
 
 export function createDaprConversationStore(dapr: DaprSidecar): ConversationStore {
-  const indexKey = (userId: string) => `conversations||${userId}`;
-  const docKey = (userId: string, id: string) => `conversation||${userId}||${id}`;
+  // Dapr refuses keys containing `||` (its own app-id separator): `:` like the processed-event marks.
+  const indexKey = (userId: string) => `conversations:${userId}`;
+  const docKey = (userId: string, id: string) => `conversation:${userId}:${id}`;
   const base = `/v1.0/state/${STATE_STORE}`;
 
   async function read<T>(key: string): Promise<Stored<T>> {

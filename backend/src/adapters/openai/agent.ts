@@ -97,6 +97,103 @@ function shareCompiledValidators() {
   proto.__shared = true;
 }
 
+/** The `exp` (seconds) of a JWT, or undefined for any other token. */
+function expiryOf(token: string): number | undefined {
+  try {
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * MCP clients, one per bearer token, connected once and reused by every turn that carries
+ * the token (the chat service reuses a user's token until a minute before it expires). A
+ * turn then costs one HTTP request per tool call instead of also `initialize` and
+ * `notifications/initialized` each time. The server is stateless, so a reused client
+ * needs nothing from an earlier request. A client is closed once its token has expired
+ * and no turn uses it, or when it is the least recently used of more than `MAX_IDLE`
+ * idle ones. A token that is not a JWT (no expiry to go by) gets a client per turn.
+ */
+const MAX_IDLE = 1000;
+function mcpClients(cfg: AgentConfig) {
+  interface Entry {
+    server: MCPServerStreamableHttp;
+    connected: Promise<void>;
+    expiresAt: number;
+    users: number;
+  }
+  const entries = new Map<string, Entry>();
+  const timeoutMs = cfg.timeoutMs ?? 60_000;
+  const open = (token: string) =>
+    new MCPServerStreamableHttp({
+      url: cfg.mcpUrl(),
+      name: 'kairos',
+      // The tool list is fetched once and reused by the client's turns.
+      cacheToolsList: true,
+      // The tools are this server's own; a busy server may take longer than the SDK's default 5 s.
+      clientSessionTimeoutSeconds: Math.ceil(timeoutMs / 1000),
+      timeout: timeoutMs,
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+  const close = (token: string, entry: Entry) => {
+    entries.delete(token);
+    void entry.server.close().catch(() => {});
+  };
+  const sweep = (now: number) => {
+    let idle = 0;
+    for (const [token, entry] of entries) {
+      if (entry.users > 0) continue;
+      if (entry.expiresAt <= now) close(token, entry);
+      else idle++;
+    }
+    // Map order is insertion order; a reused entry is re-inserted, so the first ones are the least recently used.
+    for (const [token, entry] of entries) {
+      if (idle <= MAX_IDLE) break;
+      if (entry.users === 0) {
+        close(token, entry);
+        idle--;
+      }
+    }
+  };
+
+  return {
+    async acquire(token: string): Promise<{ server: MCPServerStreamableHttp; release: () => Promise<void> }> {
+      const now = Date.now();
+      const exp = expiryOf(token);
+      if (exp === undefined || exp * 1000 <= now) {
+        const server = open(token);
+        await server.connect();
+        return { server, release: () => server.close() };
+      }
+      let entry = entries.get(token);
+      if (entry) entries.delete(token);
+      else {
+        const server = open(token);
+        entry = { server, connected: server.connect(), expiresAt: exp * 1000, users: 0 };
+      }
+      entries.set(token, entry);
+      entry.users++;
+      const current = entry;
+      const release = async () => {
+        current.users--;
+        sweep(Date.now());
+      };
+      try {
+        await current.connected;
+      } catch (err) {
+        // a failed connection is not kept: the next turn tries again
+        if (entries.get(token) === current) entries.delete(token);
+        current.users--;
+        void current.server.close().catch(() => {});
+        throw err;
+      }
+      return { server: current.server, release };
+    },
+  };
+}
+
 export function createOpenAiAgent(cfg: AgentConfig): ChatAgent {
   setTracingDisabled(true);
   shareCompiledValidators();
@@ -109,19 +206,12 @@ export function createOpenAiAgent(cfg: AgentConfig): ChatAgent {
   const model: Model =
     cfg.api === 'chat_completions' ? new OpenAIChatCompletionsModel(client, cfg.model) : new OpenAIResponsesModel(client, cfg.model);
 
+  const clients = mcpClients(cfg);
+
   return {
     async run(turn: AgentTurn) {
-      const mcp = new MCPServerStreamableHttp({
-        url: cfg.mcpUrl(),
-        name: 'kairos',
-        // One MCP client per turn: its tool list is fetched once and reused for the turn's model calls.
-        cacheToolsList: true,
-        // The tools are this server's own; a busy server may take longer than the SDK's default 5 s.
-        clientSessionTimeoutSeconds: Math.ceil((cfg.timeoutMs ?? 60_000) / 1000),
-        timeout: cfg.timeoutMs ?? 60_000,
-        requestInit: { headers: { authorization: `Bearer ${turn.token}` } },
-      });
-      await mcp.connect();
+      const lease = await clients.acquire(turn.token);
+      const mcp = lease.server;
       try {
         const agent = new Agent({ name: 'Kairos', instructions: AGENT_INSTRUCTIONS, model, mcpServers: [mcp] });
         const input: AgentInputItem[] = [
@@ -175,7 +265,7 @@ export function createOpenAiAgent(cfg: AgentConfig): ChatAgent {
         }
         return { response: typeof output === 'string' ? output : JSON.stringify(output ?? ''), tool_calls: toolCalls };
       } finally {
-        await mcp.close();
+        await lease.release();
       }
     },
   };

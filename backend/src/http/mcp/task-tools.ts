@@ -12,6 +12,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { ListToolsRequestSchema, type CallToolResult, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -89,6 +90,117 @@ const statusResult = {
   title: z.string(),
 };
 
+const statusOutput = z.object(statusResult);
+const idInput = z.object({ user_id: userIdArg, task_id: taskIdArg });
+
+/**
+ * Every tool's input and output schema, built once: zod objects cost real CPU to build, and
+ * a stateless server registers all its tools for every request (4 requests in a chat turn).
+ */
+const SCHEMAS = {
+  add_task: {
+    input: z.object({ user_id: userIdArg, title: titleSchema, description: descriptionSchema.optional() }),
+    output: statusOutput,
+  },
+  list_tasks: {
+    input: z.object({ user_id: userIdArg, status: z.enum(['all', 'pending', 'completed']).optional().describe('Default: all') }),
+    output: z.object({ tasks: z.array(z.object({ id: z.number().int(), title: z.string(), completed: z.boolean() })) }),
+  },
+  update_task: {
+    input: z.object({ user_id: userIdArg, task_id: taskIdArg, title: titleSchema.optional(), description: descriptionSchema.optional() }),
+    output: statusOutput,
+  },
+  quick_add_task: {
+    input: z.object({
+      user_id: userIdArg,
+      text: z.string().trim().min(1).max(500).describe('The line, in English quick-add grammar'),
+      time_zone: timeZoneSchema.optional().describe("IANA zone for dates in the text; default: the user's"),
+    }),
+    output: taskOutput,
+  },
+  search_tasks: {
+    input: z.object({
+      user_id: userIdArg,
+      q: z.string().trim().max(200).optional().describe('Words to search for'),
+      status: z.enum(['all', 'pending', 'completed']).optional().describe('Default: all'),
+      priority: z.array(z.enum(PRIORITIES)).max(4).optional(),
+      tags: z.array(z.string().trim().min(1).max(32)).max(20).optional(),
+      tag_mode: z.enum(['any', 'all']).optional().describe('Match any (default) or all of tags'),
+      due_from: instantSchema.optional().describe('Due at or after this instant (ISO-8601 with offset)'),
+      due_to: instantSchema.optional().describe('Due before this instant'),
+      overdue: z.boolean().optional().describe('Only open tasks whose due time has passed'),
+      no_due: z.boolean().optional(),
+      has_reminder: z.boolean().optional(),
+      recurring: z.boolean().optional(),
+      sort: z.enum(['due', 'priority', 'title', 'created', 'updated', 'relevance']).optional(),
+      order: z.enum(['asc', 'desc']).optional(),
+      limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
+      cursor: z.string().max(512).optional().describe('next_cursor of the previous call'),
+    }),
+    output: z.object({ items: z.array(taskOutput), next_cursor: z.string().nullable() }),
+  },
+  due_tasks: {
+    input: z.object({
+      user_id: userIdArg,
+      when: z.enum(['today', 'overdue', 'today_and_overdue']).describe('Which tasks'),
+      time_zone: timeZoneSchema.optional().describe("Default: the user's"),
+    }),
+    output: z.object({ items: z.array(taskOutput) }),
+  },
+  list_tags: {
+    input: z.object({ user_id: userIdArg }),
+    output: z.object({ items: z.array(z.object({ tag: z.string(), count: z.number(), open: z.number() })) }),
+  },
+};
+
+/** The set_* tools: one field of a task each. */
+const SETTERS: Array<{ name: string; title: string; description: string; input: z.ZodObject; patch: (a: never) => TaskPatch }> = [
+  {
+    name: 'set_due',
+    title: 'Set or clear the due date',
+    description:
+      'Set the due date-time (ISO-8601 with offset, e.g. 2026-04-01T17:00:00+02:00) and optionally the time zone it is meant in; due_at null clears it.',
+    input: idInput.extend({ due_at: instantSchema.nullable(), time_zone: timeZoneSchema.optional() }),
+    patch: (a: { due_at: string | null; time_zone?: string }) => ({
+      due_at: a.due_at,
+      ...(a.time_zone !== undefined ? { time_zone: a.time_zone } : {}),
+    }),
+  },
+  {
+    name: 'set_priority',
+    title: 'Set the priority',
+    description: 'Priority: none, low, medium or high.',
+    input: idInput.extend({ priority: prioritySchema }),
+    patch: (a: { priority: TaskPatch['priority'] }) => ({ priority: a.priority }),
+  },
+  {
+    name: 'set_tags',
+    title: 'Set the tags',
+    description: "Replace the task's tags with this list (an empty list removes all).",
+    input: idInput.extend({ tags: tagsSchema }),
+    patch: (a: { tags: string[] }) => ({ tags: a.tags }),
+  },
+  {
+    name: 'set_recurrence',
+    title: 'Make a task repeat, or stop it repeating',
+    description:
+      'recurrence: {rule: RFC 5545 RRULE body such as "FREQ=WEEKLY;BYDAY=MO", mode: "due" | "completion"}, or null for a one-off task. The task needs a due date.',
+    input: idInput.extend({ recurrence: recurrenceSchema.nullable() }),
+    patch: (a: { recurrence: TaskPatch['recurrence'] }) => ({ recurrence: a.recurrence }),
+  },
+  {
+    name: 'set_reminders',
+    title: 'Set the reminders',
+    description:
+      'Replace the reminders: [{minutes_before: 30}] (relative to the due time, needs a due date) or [{at: "2026-04-01T08:00:00Z"}]; [] removes all.',
+    input: idInput.extend({ reminders: remindersSchema }),
+    patch: (a: { reminders: TaskPatch['reminders'] }) => ({ reminders: a.reminders }),
+  },
+];
+
+/** The server only uses a JSON Schema validator for elicitation; one instance serves every request's server. */
+const sharedValidator = new AjvJsonSchemaValidator();
+
 function ok(structured: Record<string, unknown>, text: unknown = structured): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(text) }], structuredContent: structured };
 }
@@ -118,6 +230,7 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
   const server = new McpServer(
     { name: 'kairos', version: '1.0.0' },
     {
+      jsonSchemaValidator: sharedValidator,
       instructions:
         'Kairos task tools. The signed-in user is the one acted for. Find a task by listing or searching before changing it; ids come from those results.',
     },
@@ -164,8 +277,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Add a task',
       description: 'Create a new task with a title and an optional description.',
-      inputSchema: { user_id: userIdArg, title: titleSchema, description: descriptionSchema.optional() },
-      outputSchema: statusResult,
+      inputSchema: SCHEMAS.add_task.input,
+      outputSchema: SCHEMAS.add_task.output,
       annotations: { destructiveHint: false, idempotentHint: false },
     },
     (args) =>
@@ -181,11 +294,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
       title: 'List tasks',
       description:
         'List the user\'s tasks, oldest first: "all", "pending" or "completed". Returns [{id, title, completed}, …] (also as structured {tasks}).',
-      inputSchema: {
-        user_id: userIdArg,
-        status: z.enum(['all', 'pending', 'completed']).optional().describe('Default: all'),
-      },
-      outputSchema: { tasks: z.array(z.object({ id: z.number().int(), title: z.string(), completed: z.boolean() })) },
+      inputSchema: SCHEMAS.list_tasks.input,
+      outputSchema: SCHEMAS.list_tasks.output,
       annotations: { readOnlyHint: true },
     },
     (args) =>
@@ -201,8 +311,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Complete a task',
       description: 'Mark a task complete. A recurring task then gets its next occurrence.',
-      inputSchema: { user_id: userIdArg, task_id: taskIdArg },
-      outputSchema: statusResult,
+      inputSchema: idInput,
+      outputSchema: statusOutput,
       annotations: { idempotentHint: true },
     },
     (args) =>
@@ -217,8 +327,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Delete a task',
       description: 'Delete a task for good.',
-      inputSchema: { user_id: userIdArg, task_id: taskIdArg },
-      outputSchema: statusResult,
+      inputSchema: idInput,
+      outputSchema: statusOutput,
       annotations: { destructiveHint: true },
     },
     (args) =>
@@ -234,8 +344,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Update a task',
       description: "Change a task's title and/or description.",
-      inputSchema: { user_id: userIdArg, task_id: taskIdArg, title: titleSchema.optional(), description: descriptionSchema.optional() },
-      outputSchema: statusResult,
+      inputSchema: SCHEMAS.update_task.input,
+      outputSchema: SCHEMAS.update_task.output,
     },
     (args) =>
       run(args, async () => {
@@ -254,12 +364,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
       title: 'Quick-add a task from one line',
       description:
         'Create a task from one line of text: due date and time, recurrence, #tags, priority (!high, !!, p1) and reminders are read from it, e.g. "Pay rent every month on the 1st at 9am #home !high" or "Buy groceries today 5pm remind me 30 minutes before". Pass the user\'s words as they are.',
-      inputSchema: {
-        user_id: userIdArg,
-        text: z.string().trim().min(1).max(500).describe('The line, in English quick-add grammar'),
-        time_zone: timeZoneSchema.optional().describe("IANA zone for dates in the text; default: the user's"),
-      },
-      outputSchema: taskShape,
+      inputSchema: SCHEMAS.quick_add_task.input,
+      outputSchema: SCHEMAS.quick_add_task.output,
     },
     (args) =>
       run(args, async () => {
@@ -275,25 +381,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
       title: 'Search and filter tasks',
       description:
         'Find tasks with the list API\'s filters: words in title/description (prefix match, "gro" finds "groceries"), status, priority, tags, due range, overdue, no due date, reminders, recurring; sorted and paged.',
-      inputSchema: {
-        user_id: userIdArg,
-        q: z.string().trim().max(200).optional().describe('Words to search for'),
-        status: z.enum(['all', 'pending', 'completed']).optional().describe('Default: all'),
-        priority: z.array(z.enum(PRIORITIES)).max(4).optional(),
-        tags: z.array(z.string().trim().min(1).max(32)).max(20).optional(),
-        tag_mode: z.enum(['any', 'all']).optional().describe('Match any (default) or all of tags'),
-        due_from: instantSchema.optional().describe('Due at or after this instant (ISO-8601 with offset)'),
-        due_to: instantSchema.optional().describe('Due before this instant'),
-        overdue: z.boolean().optional().describe('Only open tasks whose due time has passed'),
-        no_due: z.boolean().optional(),
-        has_reminder: z.boolean().optional(),
-        recurring: z.boolean().optional(),
-        sort: z.enum(['due', 'priority', 'title', 'created', 'updated', 'relevance']).optional(),
-        order: z.enum(['asc', 'desc']).optional(),
-        limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
-        cursor: z.string().max(512).optional().describe('next_cursor of the previous call'),
-      },
-      outputSchema: { items: z.array(taskOutput), next_cursor: z.string().nullable() },
+      inputSchema: SCHEMAS.search_tasks.input,
+      outputSchema: SCHEMAS.search_tasks.output,
       annotations: { readOnlyHint: true },
     },
     (args) =>
@@ -326,12 +415,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'What is due today, or overdue',
       description: 'Open tasks due today (in the user\'s time zone), overdue ones, or both ("today_and_overdue").',
-      inputSchema: {
-        user_id: userIdArg,
-        when: z.enum(['today', 'overdue', 'today_and_overdue']).describe('Which tasks'),
-        time_zone: timeZoneSchema.optional().describe("Default: the user's"),
-      },
-      outputSchema: { items: z.array(taskOutput) },
+      inputSchema: SCHEMAS.due_tasks.input,
+      outputSchema: SCHEMAS.due_tasks.output,
       annotations: { readOnlyHint: true },
     },
     (args) =>
@@ -354,8 +439,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Get one task',
       description: 'Every field of one task.',
-      inputSchema: { user_id: userIdArg, task_id: taskIdArg },
-      outputSchema: taskShape,
+      inputSchema: idInput,
+      outputSchema: taskOutput,
       annotations: { readOnlyHint: true },
     },
     (args) => run(args, async () => ok(compact(await tasks.get(userId, args.task_id)))),
@@ -366,8 +451,8 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'Reopen a task',
       description: 'Mark a completed task as not complete.',
-      inputSchema: { user_id: userIdArg, task_id: taskIdArg },
-      outputSchema: taskShape,
+      inputSchema: idInput,
+      outputSchema: taskOutput,
     },
     (args) => run(args, async () => ok(compact(await tasks.reopen(userId, args.task_id, undefined, ctx())))),
   );
@@ -377,67 +462,26 @@ export function createTaskToolServer(userId: string, deps: TaskToolDeps, toolLis
     {
       title: 'List tags',
       description: 'Tags in use, with how many tasks have each and how many of those are open.',
-      inputSchema: { user_id: userIdArg },
-      outputSchema: { items: z.array(z.object({ tag: z.string(), count: z.number(), open: z.number() })) },
+      inputSchema: SCHEMAS.list_tags.input,
+      outputSchema: SCHEMAS.list_tags.output,
       annotations: { readOnlyHint: true },
     },
     (args) => run(args, async () => ok({ items: await tasks.tags(userId) })),
   );
 
-  const setters: Array<{ name: string; title: string; description: string; shape: z.ZodRawShape; patch: (a: never) => TaskPatch }> = [
-    {
-      name: 'set_due',
-      title: 'Set or clear the due date',
-      description:
-        'Set the due date-time (ISO-8601 with offset, e.g. 2026-04-01T17:00:00+02:00) and optionally the time zone it is meant in; due_at null clears it.',
-      shape: { due_at: instantSchema.nullable(), time_zone: timeZoneSchema.optional() },
-      patch: (a: { due_at: string | null; time_zone?: string }) => ({
-        due_at: a.due_at,
-        ...(a.time_zone !== undefined ? { time_zone: a.time_zone } : {}),
-      }),
-    },
-    {
-      name: 'set_priority',
-      title: 'Set the priority',
-      description: 'Priority: none, low, medium or high.',
-      shape: { priority: prioritySchema },
-      patch: (a: { priority: TaskPatch['priority'] }) => ({ priority: a.priority }),
-    },
-    {
-      name: 'set_tags',
-      title: 'Set the tags',
-      description: "Replace the task's tags with this list (an empty list removes all).",
-      shape: { tags: tagsSchema },
-      patch: (a: { tags: string[] }) => ({ tags: a.tags }),
-    },
-    {
-      name: 'set_recurrence',
-      title: 'Make a task repeat, or stop it repeating',
-      description:
-        'recurrence: {rule: RFC 5545 RRULE body such as "FREQ=WEEKLY;BYDAY=MO", mode: "due" | "completion"}, or null for a one-off task. The task needs a due date.',
-      shape: { recurrence: recurrenceSchema.nullable() },
-      patch: (a: { recurrence: TaskPatch['recurrence'] }) => ({ recurrence: a.recurrence }),
-    },
-    {
-      name: 'set_reminders',
-      title: 'Set the reminders',
-      description:
-        'Replace the reminders: [{minutes_before: 30}] (relative to the due time, needs a due date) or [{at: "2026-04-01T08:00:00Z"}]; [] removes all.',
-      shape: { reminders: remindersSchema },
-      patch: (a: { reminders: TaskPatch['reminders'] }) => ({ reminders: a.reminders }),
-    },
-  ];
-  for (const s of setters) {
+  for (const s of SETTERS) {
     server.registerTool(
       s.name,
       {
         title: s.title,
         description: s.description,
-        inputSchema: { user_id: userIdArg, task_id: taskIdArg, ...s.shape },
-        outputSchema: taskShape,
+        inputSchema: s.input,
+        outputSchema: taskOutput,
       },
-      (args: { user_id?: string; task_id: number }) =>
-        run(args, async () => ok(compact(await tasks.update(userId, args.task_id, s.patch(args as never), undefined, ctx())))),
+      (input) => {
+        const args = input as { user_id?: string; task_id: number }; // s.input extends idInput
+        return run(args, async () => ok(compact(await tasks.update(userId, args.task_id, s.patch(args as never), undefined, ctx()))));
+      },
     );
   }
 
