@@ -63,7 +63,7 @@ const envSchema = z.object({
   KAIROS_MCP_URL: z.url().optional(),
   KAIROS_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   // On SIGTERM, keep answering (with `Connection: close`) until clients have moved off, at
-  // most this long (src/http/drain.ts). 0 = close at once; the Helm chart sets 5000.
+  // most this long (src/http/drain.ts). 0 = close at once; the Helm chart sets 10000.
   KAIROS_HTTP_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   // A kept-alive connection is closed after this many requests, so clients reconnect and
   // a Service spreads them over new replicas (scale-out, rollouts). 0 = unlimited.

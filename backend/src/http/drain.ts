@@ -31,5 +31,8 @@ export function registerDrain(app: FastifyInstance, isDraining: () => boolean): 
   app.decorate('drained', async (ms: number) => {
     const deadline = Date.now() + ms;
     while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // One more I/O poll right before the caller closes: a request that has arrived but
+    // not yet been read would make its socket look idle, and closing it would fail it.
+    await new Promise((r) => setImmediate(r));
   });
 }

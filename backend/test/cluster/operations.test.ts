@@ -216,6 +216,17 @@ describe('rolling updates under load', () => {
     const cpuBefore = await cpuCounters(backend());
     await sleep(30_000);
     cpuPerUnit(cpuBefore, await cpuCounters(backend()));
+    // Roll once the api's autoscaler has settled for this load (its new replicas Ready).
+    await eventually(
+      async () => {
+        const status = getJson('-n', NAMESPACE, 'hpa', 'kairos-api').status;
+        return (
+          (status.currentReplicas === status.desiredReplicas && readyPodsOf('api').length === status.desiredReplicas) || (await sleep(2000))
+        );
+      },
+      180_000,
+      'the api autoscaled for the load',
+    );
     let result: LoadResult | undefined;
     try {
       await eventually(async () => load.answered() >= 100, 60_000, 'traffic flowing before the rollout');
