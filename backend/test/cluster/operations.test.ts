@@ -191,7 +191,7 @@ describe('autoscaling on consumer lag (KEDA)', () => {
       'KEDA: drained → audit back to the minimum',
       (performance.now() - drained) / 1000,
       's',
-      `cooldown ${scaled.spec.cooldownPeriod} s + scale-down stabilization`,
+      `scale-down stabilization ${getJson('-n', NAMESPACE, 'hpa', 'keda-hpa-kairos-audit').spec.behavior.scaleDown.stabilizationWindowSeconds} s`,
     );
   }, 1_200_000);
 });
