@@ -36,6 +36,8 @@ export interface ServerOptions {
   limits?: Limits;
   /** Requests per kept-alive connection before the server closes it (0 = unlimited). */
   maxRequestsPerSocket?: number;
+  /** Idle time before the server closes a kept-alive connection. */
+  keepAliveTimeoutMs?: number;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -48,6 +50,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     genReqId: () => crypto.randomUUID(),
     routerOptions: { maxParamLength: 200 },
     maxRequestsPerSocket: opts.maxRequestsPerSocket ?? 0,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).

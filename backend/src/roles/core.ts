@@ -79,6 +79,7 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
       wsMaxMessageBytes: config.KAIROS_WS_MAX_MESSAGE_BYTES,
     },
     maxRequestsPerSocket: config.KAIROS_HTTP_MAX_REQUESTS_PER_SOCKET,
+    keepAliveTimeoutMs: config.KAIROS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
   });
 
   await opts.start?.();

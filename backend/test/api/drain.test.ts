@@ -25,17 +25,24 @@ beforeAll(async () => {
     plugins: [],
     openapi: false,
     maxRequestsPerSocket: 3,
+    keepAliveTimeoutMs: 5000,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });
 afterAll(() => app.close());
 
-function get(agent: Agent, path = '/healthz'): Promise<{ status: number; connection: string | undefined }> {
+function get(agent: Agent, path = '/healthz'): Promise<{ status: number; connection: string | undefined; keepAlive?: string }> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          connection: res.headers.connection,
+          ...(res.headers['keep-alive'] ? { keepAlive: res.headers['keep-alive'] } : {}),
+        }),
+      );
     })
       .on('error', reject)
       .end();
@@ -48,6 +55,8 @@ describe('connection recycling and drain', () => {
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await get(agent));
     expect(answers.map((a) => a.connection)).toEqual(['keep-alive', 'keep-alive', 'close', 'keep-alive']);
+    // the idle timeout is announced, so clients stop reusing a connection before the server closes it
+    expect(answers[0]!.keepAlive).toMatch(/^timeout=5\b/);
     agent.destroy();
   });
 

@@ -28,9 +28,11 @@ export async function cpuCounters(pods: Array<{ metadata: { name: string; labels
   await Promise.all(
     pods.map(async (p) => {
       const component = p.metadata.labels['app.kubernetes.io/component']!;
+      // A pod an autoscaler is removing may be gone by now: it is left out of both snapshots' pairing.
       const [app, sidecar] = await Promise.all(
         [PORTS[component], 9090].map(async (port) => (await fetch(`http://${p.status.podIP}:${port}/metrics`)).text()),
-      );
+      ).catch(() => [undefined, undefined]);
+      if (app === undefined || sidecar === undefined) return;
       out.set(p.metadata.name, {
         component,
         appCpu: sum(app!, /^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)/gm),

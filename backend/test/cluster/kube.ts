@@ -2,8 +2,9 @@
  * The cluster as the tests see it: kubectl with the admin kubeconfig (the test process
  * runs inside the cluster's network namespace, so Service and pod addresses answer).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 function clusterBin(): string {
   const bin = process.env.KAIROS_CLUSTER_BIN;
@@ -17,6 +18,15 @@ export const NAMESPACE = process.env.KAIROS_NAMESPACE ?? 'kairos';
 
 export function kubectl(...args: string[]): string {
   return execFileSync(join(BIN, 'kubectl'), args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
+}
+
+/**
+ * kubectl without blocking the event loop: for tests that keep traffic flowing while they
+ * wait on the cluster (a blocked loop stalls the load generator and its sockets).
+ */
+export async function kubectlAsync(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(join(BIN, 'kubectl'), args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 900_000 });
+  return stdout;
 }
 
 // Objects are whatever the API server returns; tests assert on the fields they need.

@@ -4,12 +4,13 @@
  * user's client does; the figures (reaction and recovery times, rollout latency) are
  * printed and, under `npm run bench:cluster`, collected into its table.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, signUp, type User } from '../system/client.js';
 import { countBy, handledExactlyOnce, noServerErrors, sleep, untilRecovered, workload, type Accepted } from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
-import { NAMESPACE, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
+import { NAMESPACE, getJson, isReady, kubectl, kubectlAsync, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
 const ROOT = process.env.KAIROS_ROOT!;
@@ -19,11 +20,15 @@ const cluster = (script: string, ...args: string[]) =>
     timeout: 900_000,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-const helm = (...args: string[]) => cluster('cluster.sh', 'helm', ...args);
+/** helm, asynchronously: the rollout test's load must keep flowing while helm waits. */
+const helm = async (...args: string[]) =>
+  (await promisify(execFile)('bash', [`${ROOT}/deploy/cluster/cluster.sh`, 'helm', ...args], { encoding: 'utf8', timeout: 900_000 }))
+    .stdout;
+const ROLLOUT_RATE = Number(process.env.KAIROS_ROLLOUT_RATE ?? 50);
 const DEPLOYMENTS = ['api', 'realtime', 'notifier', 'recurrence', 'audit', 'web'];
 
-function rolledOut(): void {
-  for (const d of DEPLOYMENTS) kubectl('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
+async function rolledOut(): Promise<void> {
+  for (const d of DEPLOYMENTS) await kubectlAsync('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
 }
 
 function imageTags(): Set<string> {
@@ -210,7 +215,7 @@ describe('rolling updates under load', () => {
     cluster('images.sh', 'alias', tag);
 
     const t0 = performance.now();
-    const load = startLoad(users, 50, 'Rollout');
+    const load = startLoad(users, ROLLOUT_RATE, 'Rollout');
     // CPU per request and per event at this steady load, before any pod changes (docs/performance.md's capacity model)
     const backend = () => ['api', 'audit', 'notifier', 'recurrence', 'realtime'].flatMap((c) => readyPodsOf(c));
     const cpuBefore = await cpuCounters(backend());
@@ -231,7 +236,7 @@ describe('rolling updates under load', () => {
     try {
       await eventually(async () => load.answered() >= 100, 60_000, 'traffic flowing before the rollout');
       const up = performance.now();
-      helm(
+      await helm(
         'upgrade',
         'kairos',
         `${ROOT}/deploy/helm/kairos`,
@@ -248,13 +253,13 @@ describe('rolling updates under load', () => {
         '--timeout',
         '10m',
       );
-      rolledOut();
+      await rolledOut();
       figure('rollout: helm upgrade → every Deployment rolled', (performance.now() - up) / 1000, 's');
       expect([...imageTags()]).toEqual([tag]);
 
       const back = performance.now();
-      helm('rollback', 'kairos', '-n', NAMESPACE, '--wait', '--timeout', '10m');
-      rolledOut();
+      await helm('rollback', 'kairos', '-n', NAMESPACE, '--wait', '--timeout', '10m');
+      await rolledOut();
       figure('rollout: helm rollback → every Deployment rolled', (performance.now() - back) / 1000, 's');
       expect([...imageTags()]).toEqual([release]);
       await sleep(5000); // traffic after the last pod change
