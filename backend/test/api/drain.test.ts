@@ -40,7 +40,7 @@ function get(agent: Agent, path = '/healthz'): Promise<{ status: number; connect
         resolve({
           status: res.statusCode!,
           connection: res.headers.connection,
-          ...(res.headers['keep-alive'] ? { keepAlive: res.headers['keep-alive'] } : {}),
+          ...(res.headers['keep-alive'] ? { keepAlive: String(res.headers['keep-alive']) } : {}),
         }),
       );
     })

@@ -15,6 +15,8 @@ export interface LoadResult {
   latenciesMs: number[];
   /** Every task the api accepted, with whether its completion was accepted. */
   accepted: Map<User, Accepted[]>;
+  /** Tasks whose completion got no answer: it may or may not have happened. */
+  uncertain: Set<number>;
 }
 
 export interface Load {
@@ -29,7 +31,14 @@ export interface Load {
  * tasks.
  */
 export function startLoad(users: User[], rate: number, label: string): Load {
-  const result: LoadResult = { sent: 0, ok: 0, failures: [], latenciesMs: [], accepted: new Map(users.map((u) => [u, []])) };
+  const result: LoadResult = {
+    sent: 0,
+    ok: 0,
+    failures: [],
+    latenciesMs: [],
+    accepted: new Map(users.map((u) => [u, []])),
+    uncertain: new Set(),
+  };
   const open = new Map<User, Accepted[]>(users.map((u) => [u, []]));
   const inFlight = new Set<Promise<void>>();
   let answered = 0;
@@ -39,6 +48,7 @@ export function startLoad(users: User[], rate: number, label: string): Load {
     const pick = k % 20;
     const t0 = performance.now();
     let what = '';
+    let completing: Accepted | undefined;
     try {
       let status: number;
       if (pick < 10) {
@@ -55,6 +65,7 @@ export function startLoad(users: User[], rate: number, label: string): Load {
         }
       } else {
         const task = open.get(user)!.shift()!;
+        completing = task;
         what = `POST /api/v1/tasks/${task.id}/complete`;
         status = (await user.call('POST', `/api/v1/tasks/${task.id}/complete`)).status;
         if (status === 200) task.completed = true;
@@ -63,6 +74,7 @@ export function startLoad(users: User[], rate: number, label: string): Load {
       else result.failures.push(`${what}: ${status}`);
     } catch (err) {
       result.failures.push(`${what}: ${(err as Error).cause ?? (err as Error).message}`);
+      if (completing) result.uncertain.add(completing.id);
     }
     result.latenciesMs.push(performance.now() - t0);
     answered++;
