@@ -4575,6 +4575,27 @@ export interface paths {
             };
           };
         };
+        /** @description RFC 9457 problem details */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
         /** @description Request body too large */
         413: {
           headers: {

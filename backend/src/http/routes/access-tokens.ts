@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { PersonalAccessTokenStore } from '../../ports/conversations.js';
 import type { Authenticate } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, problemResponse } from '../schemas.js';
 
 const tags = ['access tokens'];
 const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { sessionCookie: [] }];
@@ -53,7 +53,11 @@ export async function accessTokenRoutes(root: FastifyInstance, opts: AccessToken
         security,
         summary: 'Create a personal access token (for MCP clients); the token is in this response only',
         body: z.object({ name: z.string().trim().min(1).max(100).describe('What it is for, e.g. "Desktop assistant"') }).strict(),
-        response: { 201: tokenView.extend({ token: z.string().describe('Send as "Authorization: Bearer <token>"') }), ...errorResponses },
+        response: {
+          201: tokenView.extend({ token: z.string().describe('Send as "Authorization: Bearer <token>"') }),
+          ...errorResponses,
+          409: problemResponse, // the user already has MAX_TOKENS tokens
+        },
       },
     },
     async (req, reply) => {
