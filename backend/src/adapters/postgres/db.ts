@@ -99,6 +99,11 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, application_name: 'kairos' });
   // A pool error (e.g. the server restarted) must not crash the process; queries retry on new connections.
   pool.on('error', () => {});
+  // The same for a client that is checked out but between statements (inside a
+  // transaction) when the server goes: pg emits 'error' on the client itself, and with
+  // no listener that ends the process. Its pending work fails instead, and the pool
+  // drops the dead client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   remember(db, pgRunner(pool));
   return {
