@@ -112,6 +112,22 @@ export const countBy = <T>(items: T[], key: (t: T) => string | number) => {
 };
 
 /**
+ * A read the checks make: an idempotent GET, retried on a connection error (a replica an
+ * autoscaler removes right after a test's load may reset a connection). The writes under
+ * test are never retried; their failures are what the tests count.
+ */
+async function read(user: User, path: string) {
+  for (let i = 0; ; i++) {
+    try {
+      return await user.call('GET', path);
+    } catch (err) {
+      if (i >= 4) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+/**
  * Every accepted write's events handled exactly once: one `created` (and one `completed`)
  * in the task's history (audit), one notification per reminder (notifier) once it is due,
  * one next occurrence per completed recurring task (recurrence). Waits for the counts to be
@@ -122,18 +138,18 @@ export async function handledExactlyOnce(user: User, accepted: Accepted[], remin
   const histories = async () =>
     Promise.all(
       accepted.map(async (t) => {
-        const items = (await user.call('GET', `/api/v1/tasks/${t.id}/history`)).json.items as { event_type: string }[];
+        const items = (await read(user, `/api/v1/tasks/${t.id}/history`)).json.items as { event_type: string }[];
         return { t, types: countBy(items, (i) => i.event_type) };
       }),
     );
   const notifications = async () =>
-    countBy((await user.call('GET', '/api/v1/notifications?limit=200')).json.items as { task_id: number }[], (n) => n.task_id);
+    countBy((await read(user, '/api/v1/notifications?limit=200')).json.items as { task_id: number }[], (n) => n.task_id);
   const occurrences = async () => {
     const items: { series_id: string | null; occurrence: number }[] = [];
     let cursor: string | null = null;
     do {
       const page: { items: typeof items; next_cursor: string | null } = (
-        await user.call('GET', `/api/v1/tasks?recurring=true&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        await read(user, `/api/v1/tasks?recurring=true&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
       ).json;
       items.push(...page.items);
       cursor = page.next_cursor;
