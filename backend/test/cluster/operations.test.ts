@@ -8,7 +8,16 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, signUp, type User } from '../system/client.js';
-import { handledExactlyOnce, noServerErrors, sleep, untilRecovered, workload, type Accepted } from '../system/delivery.js';
+import {
+  handledExactlyOnce,
+  noServerErrors,
+  sleep,
+  steadyWriter,
+  untilRecovered,
+  untilRelayed,
+  workload,
+  type Accepted,
+} from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
 import { NAMESPACE, getJson, isReady, kubectl, kubectlAsync, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
@@ -348,14 +357,7 @@ describe('failover: nothing lost, nothing twice', () => {
     const user = await signUp('scheduler-restarted');
     const remindAt = new Date(Date.now() + 40_000);
     const accepted = await workload(user, 'Pending reminder', 30, remindAt);
-    await eventually(
-      async () =>
-        (await Promise.all(accepted.map(async (t) => (await user.call('GET', `/api/v1/tasks/${t.id}/history`)).json.items.length))).every(
-          (n) => n > 0,
-        ),
-      60_000,
-      'writes relayed (their reminder jobs scheduled)',
-    );
+    await untilRelayed(user, accepted, 'writes relayed (their reminder jobs scheduled)');
     const since = performance.now();
     kill('app=dapr-scheduler-server', 'dapr-system');
     kubectl('rollout', 'status', '-n', 'dapr-system', 'statefulset/dapr-scheduler-server', '--timeout=300s');
@@ -372,18 +374,13 @@ describe('failover: nothing lost, nothing twice', () => {
     it(`${what} restarted while the api writes`, async () => {
       const user = await signUp(`${command}`);
       const remindAt = new Date(Date.now() + 50_000);
-      let stop = false;
-      const accepted: Accepted[] = [];
-      const writer = (async () => {
-        for (let i = 0; !stop && i < 150; i += 5) accepted.push(...(await workload(user, `Writer ${i}`, 5, remindAt)));
-      })();
+      const writer = steadyWriter(user, remindAt);
       await sleep(1500);
       const since = performance.now();
       cluster('managed.sh', command);
       figure(`failover: ${what} restarted → recovered`, await untilRecovered(user, `${what} restart`, since), 's');
       await sleep(1000);
-      stop = true;
-      await writer;
+      const accepted = await writer.stop();
       await handledExactlyOnce(user, accepted, remindAt);
       await noServerErrors(user, `${what} restart`);
     }, 420_000);

@@ -61,6 +61,34 @@ export async function workload(user: User, label: string, n: number, remindAt: D
   return accepted;
 }
 
+/** Writes in batches of 5 (at most 150) until `stop()`, which returns what the api accepted. */
+export function steadyWriter(user: User, remindAt: Date) {
+  let stopped = false;
+  const accepted: Accepted[] = [];
+  const done = (async () => {
+    for (let i = 0; !stopped && i < 150; i += 5) accepted.push(...(await workload(user, `Writer ${i}`, 5, remindAt)));
+  })();
+  return {
+    async stop(): Promise<Accepted[]> {
+      stopped = true;
+      await done;
+      return accepted;
+    },
+  };
+}
+
+/** Until the relay has handled every accepted write (its audit entry exists). */
+export async function untilRelayed(user: User, accepted: Accepted[], what = 'writes relayed') {
+  await eventually(
+    async () =>
+      (await Promise.all(accepted.map(async (t) => (await user.call('GET', `/api/v1/tasks/${t.id}/history`)).json.items.length))).every(
+        (n) => n > 0,
+      ),
+    60_000,
+    what,
+  );
+}
+
 /** The end-to-end recovery point: the api accepts a write again and the audit role records its event. */
 export async function untilRecovered(user: User, what: string, since: number): Promise<number> {
   await eventually(

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { connect, eventually, signUp, type Msg } from './client.js';
-import { countBy, handledExactlyOnce, noServerErrors, sleep, untilRecovered, workload, type Accepted } from './delivery.js';
+import { countBy, handledExactlyOnce, noServerErrors, sleep, steadyWriter, untilRecovered, untilRelayed, workload } from './delivery.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const stackDir = inject('stackDir');
@@ -181,11 +181,7 @@ describe('fault matrix', () => {
   it('PostgreSQL restarted during writes: accepted writes keep their events, the api answers again', async () => {
     const user = await signUp('postgres-restarted');
     const remindAt = new Date(Date.now() + 50_000);
-    let stop = false;
-    const accepted: Accepted[] = [];
-    const writer = (async () => {
-      for (let i = 0; !stop && i < 150; i += 5) accepted.push(...(await workload(user, `Writer ${i}`, 5, remindAt)));
-    })();
+    const writer = steadyWriter(user, remindAt);
     await sleep(1500);
     const since = performance.now();
     sh('postgres.sh', 'stop');
@@ -193,8 +189,7 @@ describe('fault matrix', () => {
     sh('postgres.sh', 'start');
     recoveries['restart postgres'] = await untilRecovered(user, 'PostgreSQL restart', since);
     await sleep(1000);
-    stop = true;
-    await writer;
+    const accepted = await writer.stop();
     await handledExactlyOnce(user, accepted, remindAt);
     await noServerErrors(user, 'PostgreSQL restart');
   }, 420_000);
@@ -204,14 +199,7 @@ describe('fault matrix', () => {
     const remindAt = new Date(Date.now() + 30_000);
     const accepted = await workload(user, 'Pending reminder', 30, remindAt);
     // The jobs are in the scheduler before it goes: the relay has handled every write.
-    await eventually(
-      async () =>
-        (await Promise.all(accepted.map(async (t) => (await user.call('GET', `/api/v1/tasks/${t.id}/history`)).json.items.length))).every(
-          (n) => n > 0,
-        ),
-      60_000,
-      'writes relayed',
-    );
+    await untilRelayed(user, accepted, 'writes relayed');
     const since = performance.now();
     process.kill(pidOf('scheduler'), 'SIGKILL');
     await sleep(2000);
