@@ -9,7 +9,8 @@
 #   kafka     a broker at $KAFKA_BROKERS, else Apache Kafka jars from Maven Central
 #             (mvn dependency:copy-dependencies with deploy/local/kafka/pom.xml)
 #   dapr      daprd + scheduler on PATH or in ~/.dapr/bin (Dapr CLI), else built
-#             from source with Go (deploy/local/dapr-build, -tags stablecomponents)
+#             from source with Go (deploy/local/dapr-build; the components in
+#             DAPRD_COMPONENTS, lib.sh)
 # Versions: deploy/local/versions.env. A second run with a warm cache takes seconds.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -110,7 +111,32 @@ provision_kafka() {
 # made from other sources is rebuilt.
 dapr_build_hash() {
   cat "$KAIROS_LOCAL_DIR/dapr-build/go.mod" "$KAIROS_LOCAL_DIR/dapr-build/go.sum" \
-    "$KAIROS_LOCAL_DIR"/dapr-build/daprd/*.go <(echo "${DAPR_CONTROL_PLANE_CMDS[*]}") | sha256sum | cut -c1-16
+    "$KAIROS_LOCAL_DIR"/dapr-build/daprd/*.go <(echo "${DAPR_CONTROL_PLANE_CMDS[*]} ${DAPRD_COMPONENTS[*]}") | sha256sum | cut -c1-16
+}
+
+# dapr_trim_components : (in the build folder) copies github.com/dapr/dapr beside the
+# wrapper module without the component registrations outside DAPRD_COMPONENTS, and
+# points the wrapper at the copy. Registration is one init() per file, so leaving a
+# file out is the whole change; nothing else in Dapr is touched.
+dapr_trim_components() {
+  go mod download github.com/dapr/dapr
+  local upstream f name keep c
+  upstream="$(go list -m -f '{{.Dir}}' github.com/dapr/dapr)"
+  [[ -d $upstream/cmd/daprd/components ]] || die "dapr: $upstream has no cmd/daprd/components"
+  mkdir dapr
+  (cd "$upstream" && tar --exclude=./tests --exclude=./docs --exclude=./charts -cf - .) | tar -xf - -C dapr
+  chmod -R u+w dapr
+  for f in dapr/cmd/daprd/components/*.go; do
+    name="$(basename "$f" .go)"
+    keep=0
+    [[ $name == zz_* ]] && keep=1
+    for c in "${DAPRD_COMPONENTS[@]}"; do [[ $name == "$c" ]] && keep=1; done
+    ((keep)) || rm "$f"
+  done
+  for c in "${DAPRD_COMPONENTS[@]}"; do
+    [[ -f dapr/cmd/daprd/components/$c.go ]] || die "dapr: DAPRD_COMPONENTS names $c, which Dapr $DAPR_VERSION does not have"
+  done
+  go mod edit -replace github.com/dapr/dapr=./dapr
 }
 
 provision_dapr() {
@@ -155,6 +181,9 @@ provision_dapr() {
   # shellcheck disable=SC2064
   trap "kill $hb 2>/dev/null || true" EXIT
   local rc=0
+  log "  dapr: preparing the sources (daprd with ${DAPRD_COMPONENTS[*]}, smtp, sqlite)"
+  (cd "$dir/build" && dapr_trim_components) >>"$dir/build.log" 2>&1 ||
+    die "dapr: preparing the sources failed ($dir/build.log). Missing modules mean the Go module proxy is unreachable"
   # One go build for every command: the packages they share compile once.
   # go.sum is dapr's own go.sum plus the wrapper's additions: every module is
   # verified against it, so no checksum-database look-ups are needed.
@@ -165,6 +194,10 @@ provision_dapr() {
   log "  compiling daprd ${DAPR_CONTROL_PLANE_CMDS[*]} (-tags stablecomponents)"
   (cd "$dir/build" && go build -trimpath -tags stablecomponents -ldflags "$ldflags" -o "$dir/bin.new/" "${pkgs[@]}") \
     >>"$dir/build.log" 2>&1 || rc=$?
+  ((rc == 0)) || {
+    tail -n 30 "$dir/build.log" >&2
+    die "dapr: go build failed (full log: $dir/build.log)"
+  }
   for cmd in daprd "${DAPR_CONTROL_PLANE_CMDS[@]}"; do mv "$dir/bin.new/$cmd" "$dir/bin/$cmd"; done
   rmdir "$dir/bin.new"
   echo "$src_hash" >"$dir/bin/.source-hash"

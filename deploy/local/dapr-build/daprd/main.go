@@ -1,12 +1,13 @@
 // Command daprd is github.com/dapr/dapr/cmd/daprd built with -tags
-// stablecomponents, plus two components that upstream registers only under
-// -tags allcomponents (their registration files in cmd/daprd/components):
+// stablecomponents from a copy of the module that keeps only the components Kairos
+// uses (DAPRD_COMPONENTS in deploy/local/lib.sh), plus two components that upstream
+// registers only under -tags allcomponents:
 //   - bindings.smtp: the e-mail output binding of the notifier (alpha upstream);
 //   - nameresolution.sqlite: the local stack resolves app ids through a file in
 //     the stack folder instead of mDNS, which multicasts on the host's network.
 //
-// Everything else (kafka, postgresql, cron, local secret stores, ...) comes
-// from the stablecomponents set.
+// The others (kafka, postgresql, cron, the secret stores and name resolvers) are
+// upstream's own registration files.
 package main
 
 import (
