@@ -30,6 +30,11 @@ export async function startServer({ databaseUrl, env = {}, nodeArgs = [] } = {})
       LOG_LEVEL: 'warn',
       KAIROS_AUTH_RATE_LIMIT: '0',
       KAIROS_WRITE_RATE_LIMIT: '0', // the benchmark measures capacity, not the per-user limit
+      // Connection recycling spreads clients over replicas behind a Service; with one
+      // process it only costs reconnects, and autocannon does not honour `Connection:
+      // close` (its next request on that socket gets Node's 503). The limit servers do not
+      // recycle either.
+      KAIROS_HTTP_MAX_REQUESTS_PER_SOCKET: '0',
       BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { KAIROS_DATA_DIR: dataDir }),
       ...env,
@@ -52,12 +57,48 @@ export async function startServer({ databaseUrl, env = {}, nodeArgs = [] } = {})
     url,
     pid: child.pid,
     databaseUrl,
+    kairos: true,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts bench/limit-server.mjs (`fixed <file>` or `query <user id>`) and waits until it listens. */
+export async function startLimitServer(mode, arg, { databaseUrl } = {}) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bench/limit-server.mjs', mode, String(port), arg], {
+    env: { ...process.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`limit server (${mode}) exited with ${code}`)));
+    child.stdout.once('data', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    databaseUrl,
+    async stop() {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Waits until the server's outbox is empty (seeding's events delivered), so background work does not blur the next scenario. */
+export async function outboxDrained(url, timeoutMs = 120_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const pending = Number(text.match(/^kairos_outbox_pending (\S+)/m)?.[1] ?? 0);
+    if (pending === 0) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`outbox still has ${pending} rows after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export async function signUp(url, name = 'bench') {

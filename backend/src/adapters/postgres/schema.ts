@@ -121,7 +121,7 @@ export const tasks = pgTable(
     recurrenceMode: text('recurrence_mode'),
     /**
      * describeRecurrence(rule, mode), computed by the repository on write so that the
-     * database can render the API's task JSON on its own (see task-json.ts).
+     * database can render the API's task JSON on its own (see `apiJson`).
      */
     recurrenceSummary: text('recurrence_summary'),
     seriesId: uuid('series_id'),
@@ -129,6 +129,12 @@ export const tasks = pgTable(
     createdAt: tstz('created_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     version: integer('version').notNull().default(1),
+    /**
+     * The task as the API's JSON text, rendered by PostgreSQL on every insert and update
+     * (trigger `tasks_render_api_json`, drizzle/0003_task_api_json.sql). Reads hand it to
+     * the response as it is: a page of 50 is one index scan and no per-row rendering.
+     */
+    apiJson: text('api_json').notNull(),
     /** Title weighs more than description; 'simple' keeps words as typed, so any language works. */
     search: tsvector('search').generatedAlwaysAs(
       (): SQL =>
