@@ -17,7 +17,9 @@
 //    received the task.created update (api → outbox → Dapr → Kafka → realtime → socket).
 //    This includes the API request itself, so it is an upper bound of commit → handled.
 // Load is open-loop: requests start on a fixed schedule whatever the responses do, so a
-// slow system shows up as latency, not as a lower offered rate.
+// slow system shows up as latency, not as a lower offered rate. Each run first says
+// whether the stack kept up with the rate (capacityVerdict); past capacity its
+// percentiles describe a backlog and the run says so.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -149,6 +151,7 @@ async function latencyRun(users, rate) {
   const errors = [];
   const apiLatency = [];
   const pending = [];
+  const answeredAt = [];
   const t0 = performance.now() + 50;
   let behind = 0;
   for (let i = 0; i < total; i++) {
@@ -162,11 +165,15 @@ async function latencyRun(users, rate) {
     sentAt.set(title, started);
     pending.push(
       createTask(user, { title, priority: 'low', tags: ['bench'] })
-        .then(() => apiLatency.push(Date.now() - started))
+        .then(() => {
+          apiLatency.push(Date.now() - started);
+          answeredAt.push(performance.now());
+        })
         .catch((e) => errors.push(e.message)),
     );
   }
   const sendSeconds = (performance.now() - t0) / 1000;
+  const sendEnd = performance.now();
   await Promise.all(pending);
   // Past capacity the backlog drains after the run; wait for it (bounded) so the next part
   // starts on a quiet system, and report how long the drain took.
@@ -180,6 +187,16 @@ async function latencyRun(users, rate) {
   );
   for (const ws of sockets) ws.close();
   const client = quantiles([...seenAt].map(([title, t]) => t - sentAt.get(title)));
+  const capacity = capacityVerdict({
+    offered: rate,
+    achieved: total / sendSeconds,
+    sent: total,
+    answeredDuringSend: answeredAt.filter((t) => t <= sendEnd + 1000).length,
+    drainSeconds,
+    // client latency of the first and the last fifth of the run, by send order
+    firstFifth: quantiles(latencyOfSends(sentAt, seenAt, 0, Math.floor(total / 5), rate)).p50,
+    lastFifth: quantiles(latencyOfSends(sentAt, seenAt, Math.ceil((4 * total) / 5), total, rate)).p50,
+  });
   const server = Object.fromEntries(
     consumers.map(([c], i) => {
       const d = histogramDelta(before[i], after[i]);
@@ -200,6 +217,7 @@ async function latencyRun(users, rate) {
     }),
   );
   return {
+    capacity,
     offered_per_s: rate,
     seconds: DURATION,
     sent: total,
@@ -213,6 +231,36 @@ async function latencyRun(users, rate) {
     client_ms: client,
     server,
   };
+}
+
+/** Client latencies of the requests sent i ∈ [from, to) (titles carry the index). */
+function latencyOfSends(sentAt, seenAt, from, to, rate) {
+  const out = [];
+  for (let i = from; i < to; i++) {
+    const title = `bench ${rate}/s #${i}`;
+    if (seenAt.has(title)) out.push(seenAt.get(title) - sentAt.get(title));
+  }
+  return out;
+}
+
+/**
+ * Whether the system kept up with the offered rate. Past capacity, requests and events
+ * queue, latency grows for as long as the run lasts, and its percentiles describe the
+ * length of the run, not the system: the bench says so instead of printing them as
+ * latency. Signs, any of which means "beyond capacity": the load generator could not
+ * send at the offered rate; the API answered fewer than 95 % of the requests while they
+ * were being sent (+1 s); the events took more than 2 s to drain after the last request;
+ * the last fifth of the run's events took over 5× (and over 250 ms) longer than the first
+ * fifth's.
+ */
+function capacityVerdict(r) {
+  const reasons = [];
+  if (r.achieved < 0.95 * r.offered) reasons.push(`sent at ${fmt(r.achieved)}/s of ${r.offered}/s offered`);
+  if (r.answeredDuringSend < 0.95 * r.sent) reasons.push(`API answered ${r.answeredDuringSend} of ${r.sent} requests while they were sent`);
+  if (r.drainSeconds > 2) reasons.push(`events drained ${fmt(r.drainSeconds)} s after the last request`);
+  if (r.lastFifth > 5 * r.firstFifth && r.lastFifth > 250)
+    reasons.push(`latency grew during the run (p50 ${r.firstFifth} ms in the first fifth, ${r.lastFifth} ms in the last)`);
+  return { within: reasons.length === 0, reasons, first_fifth_p50_ms: r.firstFifth, last_fifth_p50_ms: r.lastFifth };
 }
 
 // ---- part 2: reminders all due in the same second ---------------------------------------
@@ -323,6 +371,11 @@ try {
       );
       const r = await latencyRun(users, rate);
       result.latency.push(r);
+      console.log(
+        r.capacity.within
+          ? `  within capacity: the stack kept up with ${rate}/s (p50 ${r.capacity.first_fifth_p50_ms} ms in the first fifth, ${r.capacity.last_fifth_p50_ms} ms in the last)`
+          : `  BEYOND CAPACITY at ${rate}/s — ${r.capacity.reasons.join('; ')}. The percentiles below measure a growing backlog, not latency.`,
+      );
       console.log(
         `  sent ${r.sent} at ${fmt(r.achieved_send_rate)}/s, errors ${r.errors}${r.first_error ? ` (${r.first_error})` : ''}, API p50 ${r.api_ms.p50} ms p99 ${r.api_ms.p99} ms`,
       );
