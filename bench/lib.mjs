@@ -89,9 +89,14 @@ export async function startLimitServer(mode, arg, { databaseUrl } = {}) {
   };
 }
 
-/** Waits until the server's outbox is empty (seeding's events delivered), so background work does not blur the next scenario. */
-export async function outboxDrained(url, timeoutMs = 120_000) {
+/**
+ * Waits until the server's outbox is empty (the previous scenario's events delivered), so
+ * background work does not blur the next scenario. The gauge is refreshed every 5 s (and
+ * reads 0 before its first refresh), so one refresh period passes before it is trusted.
+ */
+export async function outboxDrained(url, timeoutMs = 300_000) {
   const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 5200));
   for (;;) {
     const text = await (await fetch(`${url}/metrics`)).text();
     const pending = Number(text.match(/^kairos_outbox_pending (\S+)/m)?.[1] ?? 0);
