@@ -137,8 +137,18 @@ export interface HistoryEntry {
 }
 
 /** Append-only task history (audit role). Appending the same event twice is a no-op. */
+export interface AuditEntry {
+  event_id: string;
+  user_id: string;
+  task_id: number;
+  event_type: string;
+  task_data: unknown;
+  at: string;
+}
+
 export interface AuditStore {
-  append(e: { event_id: string; user_id: string; task_id: number; event_type: string; task_data: unknown; at: string }): Promise<boolean>;
+  /** Adds the entries (one statement for all of them); an event id already recorded is skipped. */
+  append(entries: AuditEntry[]): Promise<void>;
   history(userId: string, taskId: number, limit: number): Promise<HistoryEntry[]>;
 }
 

@@ -31,13 +31,27 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
       });
     },
   });
-  const deliver = (consumer: Consumer, event: PublishedEvent) =>
-    delivery.deliver(consumer, {
-      id: event.id,
-      data: event.data,
-      ...(event.seq !== undefined ? { seq: event.seq } : {}),
-      ...(event.traceparent ? { traceparent: event.traceparent } : {}),
-    });
+  const incoming = (event: PublishedEvent) => ({
+    id: event.id,
+    data: event.data,
+    ...(event.seq !== undefined ? { seq: event.seq } : {}),
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+  });
+  /**
+   * The relay's batch to one consumer, in order: all at once (a consumer with handleBatch
+   * writes them in one statement), and when the batch fails, one by one, each with its
+   * retries and, in the end, its dead letter.
+   */
+  const deliverAll = async (consumer: Consumer, events: PublishedEvent[]) => {
+    if (events.length === 1) {
+      await delivery.deliver(consumer, incoming(events[0]!));
+      return;
+    }
+    const verdicts = await delivery.deliverBatch(consumer, events.map(incoming));
+    for (const [i, verdict] of verdicts.entries()) {
+      if (verdict === 'RETRY') await delivery.deliver(consumer, incoming(events[i]!));
+    }
+  };
 
   return {
     subscribe(consumer: Consumer) {
@@ -45,10 +59,10 @@ export function createEventBus(opts: { db: Db; logger: Logger; retries?: number;
       list.push(consumer);
       consumers.set(consumer.topic, list);
     },
-    /** Delivers the events one after the other; a consumer's failures end in dead_letters, so none fails here. */
+    /** Delivers the events to each consumer in order; a consumer's failures end in dead_letters, so none fails here. */
     publish: (async (topic: string, events: PublishedEvent[]) => {
       const list = consumers.get(topic) ?? [];
-      for (const event of events) await Promise.all(list.map((c) => deliver(c, event)));
+      await Promise.all(list.map((c) => deliverAll(c, events)));
       return { failed: [] };
     }) satisfies EventPublisher,
   };

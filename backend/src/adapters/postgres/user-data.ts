@@ -19,20 +19,21 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function createAuditStore(db: Db): AuditStore {
   return {
-    async append(e) {
-      const rows = await db
+    async append(entries) {
+      if (entries.length === 0) return;
+      await db
         .insert(auditLog)
-        .values({
-          eventId: e.event_id,
-          userId: e.user_id,
-          taskId: e.task_id,
-          eventType: e.event_type,
-          taskData: e.task_data as object,
-          at: new Date(e.at),
-        })
-        .onConflictDoNothing({ target: auditLog.eventId })
-        .returning({ id: auditLog.id });
-      return rows.length > 0;
+        .values(
+          entries.map((e) => ({
+            eventId: e.event_id,
+            userId: e.user_id,
+            taskId: e.task_id,
+            eventType: e.event_type,
+            taskData: e.task_data as object,
+            at: new Date(e.at),
+          })),
+        )
+        .onConflictDoNothing({ target: auditLog.eventId });
     },
     async history(userId, taskId, limit) {
       const rows = await db
