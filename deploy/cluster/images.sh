@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# images.sh build|import|tags|alias TAG
+# images.sh build|build-app|import|tags|alias TAG
 #
 # Builds every image the cluster runs, without a container engine or a registry,
 # as OCI archives cached by content in $KAIROS_CACHE/cluster/images:
@@ -11,6 +11,8 @@
 #   kairos.local/keda/{keda,keda-metrics-apiserver}:<KEDA version>
 #   kairos.local/coredns, kairos.local/metrics-server, kairos.local/pause
 #       a static binary on a minimal layer (passwd, CA bundle, zoneinfo, /tmp)
+# `build-app` builds only the backend and web images (no cluster binaries needed; CI runs
+# it as its container-image stage, so `build` later finds them done);
 # `import` loads them into the cluster's containerd (namespace k8s.io);
 # `tags` prints NAME=REFERENCE lines for the install step.
 # `alias TAG` gives the imported backend and web images a second tag: the same content
@@ -226,6 +228,19 @@ build() {
   log "images: ready in $((SECONDS - t0)) s ($IMAGES; references in $TAGS_FILE)"
 }
 
+build_app() {
+  mkdir -p "$IMAGES"
+  APP_TAG="$(app_tag)"
+  if [[ -f $IMAGES/kairos-backend-$APP_TAG.tar && -f $IMAGES/kairos-web-$APP_TAG.tar ]]; then
+    log "images: kairos-backend and kairos-web $APP_TAG are built already (the build steps ran then)"
+    return 0
+  fi
+  base_rootfs
+  app_images
+  cat "$IMAGES/app-build.log"
+  log "images: kairos-backend and kairos-web $APP_TAG built ($IMAGES)"
+}
+
 import() {
   local have archive name
   have="$(in_ns ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q 2>/dev/null)" ||
@@ -269,8 +284,9 @@ archive_of() { # reference -> archive path
 
 case "${1:-}" in
 build) build ;;
+build-app) build_app ;;
 import) import ;;
 tags) tags ;;
 alias) alias_app "${2:?usage: $0 alias TAG}" ;;
-*) die "usage: $0 build|import|tags|alias TAG" ;;
+*) die "usage: $0 build|build-app|import|tags|alias TAG" ;;
 esac
