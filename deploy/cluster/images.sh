@@ -63,13 +63,18 @@ current_tags() {
   echo "KEDA_ADAPTER_IMAGE=$IMAGE_PREFIX/keda/keda-metrics-apiserver:$KEDA_VERSION"
 }
 
-# debian_mirror : the first Debian archive the machine's apt sources name.
+# debian_mirror : $KAIROS_DEBIAN_MIRROR, else the first Debian archive the machine's apt
+# sources use (comment lines skipped: sources files often name a commented-out snapshot).
 debian_mirror() {
+  if [[ -n ${KAIROS_DEBIAN_MIRROR:-} ]]; then
+    echo "$KAIROS_DEBIAN_MIRROR"
+    return 0
+  fi
   local m
   m="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -n1)"
+    grep -v '^[[:space:]]*#' | grep -oE 'https?://[^ ]+/debian/?' | grep -v security | head -n1)"
   [[ -n $m ]] || die "no Debian archive found in the apt sources; set KAIROS_DEBIAN_MIRROR to one"
-  echo "${KAIROS_DEBIAN_MIRROR:-$m}"
+  echo "$m"
 }
 
 base_rootfs() {
