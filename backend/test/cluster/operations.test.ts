@@ -51,7 +51,13 @@ function imageTags(): Set<string> {
 
 function report(what: string, r: LoadResult, seconds: number) {
   figure(`${what}: requests`, r.sent, 'requests', `${(r.sent / seconds).toFixed(0)} req/s for ${seconds.toFixed(0)} s`);
-  figure(`${what}: failed requests`, r.failures.length, 'requests');
+  // what failed, grouped (task ids left out), so a run's log says where failures come from
+  const kinds = new Map<string, number>();
+  for (const f of r.failures) {
+    const kind = f.replace(/\/\d+\//, '/{id}/');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  figure(`${what}: failed requests`, r.failures.length, 'requests', [...kinds].map(([kind, n]) => `${n}× ${kind}`).join('; '));
   figure(`${what}: p50 latency`, percentile(r.latenciesMs, 50), 'ms');
   figure(`${what}: p99 latency`, percentile(r.latenciesMs, 99), 'ms');
   figure(`${what}: max latency`, percentile(r.latenciesMs, 100), 'ms');
