@@ -2,7 +2,8 @@
  * Realtime: keeps each user's open WebSocket connections and pushes their
  * `task-updates` to them — to that user only. Messages carry the outbox sequence
  * number as their id; a client that reconnects with `after=<id>` first gets what it
- * missed from the updates log, then live messages; each message id reaches a connection once.
+ * missed from the updates log, then live messages (and the log is read again a few times
+ * in the first half minute, see CATCH_UP_MS); each message id reaches a connection once.
  */
 import { TOPICS, type TaskUpdate } from '../domain/events.js';
 import type { Task } from '../domain/types.js';
@@ -44,9 +45,21 @@ function sendingOnce(conn: Connection, cap: number): Connection {
   };
 }
 
-export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) => unknown; replayLimit?: number }) {
+/**
+ * When a connection reads the log again after its first replay. An update committed just
+ * after that replay reaches this process through the broker — unless this process's
+ * subscription is not live yet: a realtime pod that has just started is Ready (and gets
+ * connections, e.g. every client of a pod a rollout replaced) a few seconds before its
+ * broadcast consumer is assigned its partitions, and that consumer starts at the newest
+ * offset, so an update published in between never arrives live here. Reading the log again
+ * closes that gap; what was already sent is not sent twice.
+ */
+const CATCH_UP_MS = [2_000, 10_000, 30_000];
+
+export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) => unknown; replayLimit?: number; catchUpMs?: number[] }) {
   const byUser = new Map<string, Set<Connection>>();
   const replayLimit = deps.replayLimit ?? 1000;
+  const catchUpMs = deps.catchUpMs ?? CATCH_UP_MS;
 
   return {
     connections: () => [...byUser.values()].reduce((n, s) => n + s.size, 0),
@@ -58,13 +71,23 @@ export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) =>
       byUser.set(userId, set);
       set.add(conn);
       const latest = await deps.log.latest(userId);
-      if (afterSeq !== undefined && afterSeq < latest) {
-        for (const row of await deps.log.since(userId, afterSeq, replayLimit)) {
+      const replay = async (from: number) => {
+        for (const row of await deps.log.since(userId, from, replayLimit)) {
           conn.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
         }
-      }
+      };
+      if (afterSeq !== undefined && afterSeq < latest) await replay(afterSeq);
       conn.send({ type: 'hello', last_id: String(latest) });
+      const from = afterSeq ?? latest;
+      const timers = catchUpMs.map((ms) =>
+        setTimeout(() => {
+          // a failed read leaves the live path; the next catch-up reads again
+          replay(from).catch(() => undefined);
+        }, ms),
+      );
+      for (const t of timers) t.unref?.();
       return () => {
+        for (const t of timers) clearTimeout(t);
         set.delete(conn);
         if (set.size === 0) byUser.delete(userId);
       };
