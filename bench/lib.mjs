@@ -130,7 +130,12 @@ export function cpuSeconds(pid) {
   return ticks / 100;
 }
 
-/** The bench's own database next to DATABASE_URL's (`kairos` → `kairos_bench`), created if missing. */
+/**
+ * The bench's own database next to DATABASE_URL's (`kairos` → `kairos_bench`), dropped and
+ * created afresh for every run: on a database that earlier runs filled and updated, the same
+ * list query cost several times more (dead row versions, index bloat), so figures drifted
+ * from run to run.
+ */
 export async function benchDatabaseUrl(databaseUrl) {
   const url = new URL(databaseUrl);
   const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_bench`;
@@ -138,8 +143,9 @@ export async function benchDatabaseUrl(databaseUrl) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+    const quoted = `"${name.replaceAll('"', '""')}"`;
+    await client.query(`drop database if exists ${quoted} with (force)`);
+    await client.query(`create database ${quoted}`);
   } finally {
     await client.end();
   }
@@ -150,7 +156,7 @@ export async function benchDatabaseUrl(databaseUrl) {
 /**
  * CPU used by the PostgreSQL backends serving the server's pool (application_name
  * 'kairos'), from /proc — the database server must be on this machine. Returns a
- * handle whose stop() gives the CPU seconds those backends used in between; backends
+ * handle whose used() and stop() give the CPU seconds those backends used since; backends
  * that connect meanwhile count from zero.
  */
 export async function dbBackendCpu(databaseUrl) {
@@ -167,13 +173,19 @@ export async function dbBackendCpu(databaseUrl) {
     }
   };
   const start = new Map((await pids()).map((pid) => [pid, read(pid)]));
+  const used = async () => {
+    let total = 0;
+    for (const pid of await pids()) {
+      const now = read(pid);
+      if (now !== null) total += now - (start.get(pid) ?? 0);
+    }
+    return total;
+  };
   return {
+    /** CPU seconds so far. */
+    used,
     async stop() {
-      let total = 0;
-      for (const pid of await pids()) {
-        const now = read(pid);
-        if (now !== null) total += now - (start.get(pid) ?? 0);
-      }
+      const total = await used();
       await client.end();
       return total;
     },
