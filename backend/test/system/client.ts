@@ -19,11 +19,21 @@ export interface User {
 
 export async function signUp(name = 'sys'): Promise<User> {
   const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
-  const res = await fetch(`${API}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'system-test-password', name }),
-  });
+  const post = () =>
+    fetch(`${API}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'system-test-password', name }),
+    });
+  let res = await post();
+  // The auth endpoints are rate limited per client address, and every test signs up from
+  // one address: wait as a 429 says (Retry-After), a few times at most, as a client should.
+  for (let attempt = 0; res.status === 429 && attempt < 4; attempt++) {
+    const seconds = Math.min(60, Number(res.headers.get('retry-after')) || 20);
+    await res.text();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    res = await post();
+  }
   if (!res.ok) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
   const cookie = res.headers
     .getSetCookie()
