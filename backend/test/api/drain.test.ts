@@ -1,7 +1,8 @@
 /**
  * The HTTP server's side of a rolling update (src/http/drain.ts): kept-alive connections
  * are recycled after a number of requests, and while draining every response closes its
- * connection and `drained()` waits for clients to leave, bounded by its timeout.
+ * connection and `drained()` waits for clients to leave — and for new connections to stop
+ * arriving — bounded by its timeout.
  */
 import { request, Agent } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -68,7 +69,7 @@ describe('connection recycling and drain', () => {
       const answer = await get(agent, '/readyz');
       expect(answer).toEqual({ status: 503, connection: 'close' });
       const t0 = Date.now();
-      await app.drained(5_000);
+      await app.drained(5_000, 200);
       expect(Date.now() - t0).toBeLessThan(5_000); // the one client is gone: no need to wait it out
 
       // A client that holds a connection without sending anything: drained() gives up at its bound.
@@ -78,6 +79,27 @@ describe('connection recycling and drain', () => {
       await app.drained(300);
       expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
       idle.destroy();
+    } finally {
+      draining = false;
+      agent.destroy();
+    }
+  });
+
+  it('while new connections keep arriving (a Service still routing here), the listener stays open and serves them', async () => {
+    draining = true;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const t0 = Date.now();
+      const drained = app.drained(10_000, 600).then(() => Date.now() - t0);
+      const answers = [];
+      // a new connection every 300 ms for 1.5 s: each answered (and closed), none refused
+      for (let i = 0; i < 5; i++) {
+        answers.push(await get(agent, '/healthz'));
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(answers.every((a) => a.status === 200 && a.connection === 'close')).toBe(true);
+      // done only after a quiet period following the last new connection
+      expect(await drained).toBeGreaterThanOrEqual(1500 + 600 - 350);
     } finally {
       draining = false;
       agent.destroy();

@@ -35,6 +35,12 @@ export function getJson(...args: string[]): any {
   return JSON.parse(kubectl('get', ...args, '-o', 'json'));
 }
 
+/** getJson without blocking the event loop (while a test's load runs). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function getJsonAsync(...args: string[]): Promise<any> {
+  return JSON.parse(await kubectlAsync('get', ...args, '-o', 'json'));
+}
+
 export function serviceUrl(component: string, scheme = 'http'): string {
   const svc = getJson('-n', NAMESPACE, 'service', `kairos-${component}`);
   return `${scheme}://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
@@ -47,10 +53,16 @@ export function inPod(pod: string, container: string, script: string): string {
 
 /** A component's pods that are not being deleted (new ones may not be Ready yet). */
 export function podsOf(component: string) {
-  return getJson('-n', NAMESPACE, 'pods', '-l', `app.kubernetes.io/component=${component}`).items.filter(
-    (p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp,
-  );
+  return notDeleted(getJson(...podsSelector(component)).items);
 }
+
+export async function podsOfAsync(component: string) {
+  return notDeleted((await getJsonAsync(...podsSelector(component))).items);
+}
+
+const podsSelector = (component: string) => ['-n', NAMESPACE, 'pods', '-l', `app.kubernetes.io/component=${component}`];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const notDeleted = (pods: any[]) => pods.filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp);
 
 export function isReady(pod: { status: { conditions?: Array<{ type: string; status: string }> } }): boolean {
   return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -63,4 +75,8 @@ export function isReady(pod: { status: { conditions?: Array<{ type: string; stat
  */
 export function readyPodsOf(component: string) {
   return podsOf(component).filter(isReady);
+}
+
+export async function readyPodsOfAsync(component: string) {
+  return (await podsOfAsync(component)).filter(isReady);
 }

@@ -19,7 +19,18 @@ import {
   type Accepted,
 } from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
-import { NAMESPACE, getJson, isReady, kubectl, kubectlAsync, podsOf, readyPodsOf } from './kube.js';
+import {
+  NAMESPACE,
+  getJson,
+  getJsonAsync,
+  isReady,
+  kubectl,
+  kubectlAsync,
+  podsOf,
+  podsOfAsync,
+  readyPodsOf,
+  readyPodsOfAsync,
+} from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
 const ROOT = process.env.KAIROS_ROOT!;
@@ -40,24 +51,29 @@ async function rolledOut(): Promise<void> {
   for (const d of DEPLOYMENTS) await kubectlAsync('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
 }
 
-function imageTags(): Set<string> {
+async function imageTags(): Promise<Set<string>> {
   const tags = new Set<string>();
   for (const d of DEPLOYMENTS)
-    for (const p of podsOf(d))
+    for (const p of await podsOfAsync(d))
       for (const c of p.spec.containers as Array<{ name: string; image: string }>)
         if (c.name !== 'daprd') tags.add(c.image.split(':').pop()!);
   return tags;
 }
 
-function report(what: string, r: LoadResult, seconds: number) {
-  figure(`${what}: requests`, r.sent, 'requests', `${(r.sent / seconds).toFixed(0)} req/s for ${seconds.toFixed(0)} s`);
-  // what failed, grouped (task ids left out), so a run's log says where failures come from
+/** Failures grouped by what failed and why (task ids left out): "6× POST /api/v1/tasks: …". */
+function grouped(failures: string[]): string {
   const kinds = new Map<string, number>();
-  for (const f of r.failures) {
+  for (const f of failures) {
     const kind = f.replace(/\/\d+\//, '/{id}/');
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
-  figure(`${what}: failed requests`, r.failures.length, 'requests', [...kinds].map(([kind, n]) => `${n}× ${kind}`).join('; '));
+  return [...kinds].map(([kind, n]) => `${n}× ${kind}`).join('; ');
+}
+
+function report(what: string, r: LoadResult, seconds: number) {
+  figure(`${what}: requests`, r.sent, 'requests', `${(r.sent / seconds).toFixed(0)} req/s for ${seconds.toFixed(0)} s`);
+  // grouped, so a run's log says where failures come from
+  figure(`${what}: failed requests`, r.failures.length, 'requests', grouped(r.failures));
   figure(`${what}: p50 latency`, percentile(r.latenciesMs, 50), 'ms');
   figure(`${what}: p99 latency`, percentile(r.latenciesMs, 99), 'ms');
   figure(`${what}: max latency`, percentile(r.latenciesMs, 100), 'ms');
@@ -73,7 +89,7 @@ function report(what: string, r: LoadResult, seconds: number) {
  */
 function expectOnlyKeepAliveRaces(r: LoadResult) {
   const other = r.failures.filter((f) => !f.endsWith('SocketError: other side closed'));
-  expect(other.slice(0, 10), `${other.length} failed requests other than a closed kept-alive connection`).toEqual([]);
+  expect(other.length, `failed requests other than a closed kept-alive connection: ${grouped(other)}`).toBe(0);
   expect(r.failures.length / r.sent, `${r.failures.length} of ${r.sent} requests failed`).toBeLessThanOrEqual(0.005);
 }
 
@@ -101,9 +117,9 @@ describe('autoscaling', () => {
     try {
       const fresh = await eventually(
         async () => {
-          const status = getJson('-n', NAMESPACE, 'hpa', 'kairos-api').status;
+          const status = (await getJsonAsync('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
           if (!scaledAt && status.desiredReplicas > before.size) scaledAt = performance.now();
-          const added = readyPodsOf('api').filter((p: { metadata: { name: string } }) => !before.has(p.metadata.name));
+          const added = (await readyPodsOfAsync('api')).filter((p: { metadata: { name: string } }) => !before.has(p.metadata.name));
           if (added.length && !readyAt) readyAt = performance.now();
           for (const p of added) {
             // serving: the new replica has answered API requests (its own request counter)
@@ -246,16 +262,18 @@ describe('rolling updates under load', () => {
     const t0 = performance.now();
     const load = startLoad(users, ROLLOUT_RATE, 'Rollout');
     // CPU per request and per event at this steady load, before any pod changes (docs/performance.md's capacity model)
-    const backend = () => ['api', 'audit', 'notifier', 'recurrence', 'realtime'].flatMap((c) => readyPodsOf(c));
-    const cpuBefore = await cpuCounters(backend());
+    const backend = async () =>
+      (await Promise.all(['api', 'audit', 'notifier', 'recurrence', 'realtime'].map((c) => readyPodsOfAsync(c)))).flat();
+    const cpuBefore = await cpuCounters(await backend());
     await sleep(30_000);
-    cpuPerUnit(cpuBefore, await cpuCounters(backend()));
+    cpuPerUnit(cpuBefore, await cpuCounters(await backend()));
     // Roll once the api's autoscaler has settled for this load (its new replicas Ready).
     await eventually(
       async () => {
-        const status = getJson('-n', NAMESPACE, 'hpa', 'kairos-api').status;
+        const status = (await getJsonAsync('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
         return (
-          (status.currentReplicas === status.desiredReplicas && readyPodsOf('api').length === status.desiredReplicas) || (await sleep(2000))
+          (status.currentReplicas === status.desiredReplicas && (await readyPodsOfAsync('api')).length === status.desiredReplicas) ||
+          (await sleep(2000))
         );
       },
       180_000,
@@ -284,13 +302,13 @@ describe('rolling updates under load', () => {
       );
       await rolledOut();
       figure('rollout: helm upgrade → every Deployment rolled', (performance.now() - up) / 1000, 's');
-      expect([...imageTags()]).toEqual([tag]);
+      expect([...(await imageTags())]).toEqual([tag]);
 
       const back = performance.now();
       await helm('rollback', 'kairos', '-n', NAMESPACE, '--wait', '--timeout', '10m');
       await rolledOut();
       figure('rollout: helm rollback → every Deployment rolled', (performance.now() - back) / 1000, 's');
-      expect([...imageTags()]).toEqual([release]);
+      expect([...(await imageTags())]).toEqual([release]);
       await sleep(5000); // traffic after the last pod change
     } finally {
       result = await load.stop();
