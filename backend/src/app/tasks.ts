@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { checkTaskInvariants } from '../domain/task.js';
 import { nextOccurrence } from '../domain/recurrence.js';
 import type { NewTask, Task, TaskPatch } from '../domain/types.js';
-import type { Clock, ListQuery, Page, TagCount, TaskRepository, UnitOfWork } from '../ports/index.js';
+import type { Clock, ListQuery, Page, TagCount, TaskChange, TaskRepository, UnitOfWork } from '../ports/index.js';
 import { NotFoundError, UnprocessableError, VersionMismatchError } from './errors.js';
 import { changeRecords } from './task-events.js';
 
@@ -23,32 +23,39 @@ export interface RequestContext {
 
 export type TaskService = ReturnType<typeof createTaskService>;
 
+/** Tries of a change whose task another write changed between read and write. */
+const MAX_ATTEMPTS = 3;
+
 export function createTaskService({ uow, reader, clock }: TaskServiceDeps) {
   function assertInvariants(fields: Pick<Task, 'due_at' | 'time_zone' | 'reminders' | 'recurrence'>) {
     const errors = checkTaskInvariants(fields);
     if (errors.length) throw new UnprocessableError(errors);
   }
 
+  /**
+   * Reads the task, decides the change, and writes it with its events in one statement
+   * that applies only if the task is still at the version read. If another write got in
+   * between, decide again on what is there now (at most a few times; a task changing
+   * that often answers 409).
+   */
   async function mutate(
     userId: string,
     id: number,
     expectedVersion: number | undefined,
     ctx: RequestContext,
-    change: (current: Task) => (TaskPatch & { completed_at?: string | null; series_id?: string | null }) | null,
+    change: (current: Task) => TaskChange | null,
   ): Promise<Task> {
-    return uow.run(async (tx) => {
-      const current = await tx.tasks.get(userId, id);
+    for (let attempt = 1; ; attempt++) {
+      const current = await reader.get(userId, id);
       if (!current) throw new NotFoundError();
       if (expectedVersion !== undefined && current.version !== expectedVersion) throw new VersionMismatchError(current.version);
       const patch = change(current);
       if (!patch) return current; // nothing to do (e.g. completing a completed task)
-      const result = await tx.tasks.update(userId, id, patch, current.version);
-      if (result === 'not_found') throw new NotFoundError();
-      if (result === 'version_mismatch') throw new VersionMismatchError(current.version + 1);
       const type = patch.completed === true && !current.completed ? 'completed' : 'updated';
-      await tx.outbox.append(changeRecords(type, current, result, clock.now(), ctx.traceparent));
-      return result;
-    });
+      const result = await uow.updateTask(current, patch, (after) => changeRecords(type, current, after, clock.now(), ctx.traceparent));
+      if (result) return result;
+      if (attempt === MAX_ATTEMPTS) throw new VersionMismatchError(current.version + 1);
+    }
   }
 
   return {
@@ -74,18 +81,16 @@ export function createTaskService({ uow, reader, clock }: TaskServiceDeps) {
         recurrence: input.recurrence ?? null,
       };
       assertInvariants(fields);
-      return uow.run(async (tx) => {
-        const task = await tx.tasks.insert(userId, { ...fields, series_id: fields.recurrence ? randomUUID() : null, occurrence: 1 });
-        await tx.outbox.append(changeRecords('created', null, task, clock.now(), ctx.traceparent));
-        return task;
-      });
+      return uow.createTask(userId, { ...fields, series_id: fields.recurrence ? randomUUID() : null, occurrence: 1 }, (task) =>
+        changeRecords('created', null, task, clock.now(), ctx.traceparent),
+      );
     },
 
     update(userId: string, id: number, patch: TaskPatch, expectedVersion?: number, ctx: RequestContext = {}): Promise<Task> {
       return mutate(userId, id, expectedVersion, ctx, (current) => {
         const merged = { ...current, ...patch };
         assertInvariants(merged);
-        const out: TaskPatch & { completed_at?: string | null; series_id?: string | null } = { ...patch };
+        const out: TaskChange = { ...patch };
         if (patch.completed !== undefined && patch.completed !== current.completed) {
           out.completed_at = patch.completed ? clock.now().toISOString() : null;
         }

@@ -51,19 +51,20 @@ export interface TagCount {
   open: number;
 }
 
+/** What an update writes: the patch, and the fields a use case derives from it. */
+export type TaskChange = TaskPatch & { completed_at?: string | null; series_id?: string | null };
+
+/** A task as inserted: every field of a new task, and its place in a series. */
+export type NewTaskRow = Required<NewTask> & { series_id: string | null; occurrence: number };
+
 /** Task persistence, always scoped to one owner. Runs inside a unit of work. */
 export interface TaskRepository {
   get(userId: string, id: number): Promise<Task | null>;
   list(userId: string, query: ListQuery): Promise<Page<Task>>;
   tags(userId: string): Promise<TagCount[]>;
-  insert(userId: string, task: Required<NewTask> & { series_id: string | null; occurrence: number }): Promise<Task>;
+  insert(userId: string, task: NewTaskRow): Promise<Task>;
   /** Applies the patch if `expectedVersion` (when given) matches; bumps version. */
-  update(
-    userId: string,
-    id: number,
-    patch: TaskPatch & { completed_at?: string | null },
-    expectedVersion?: number,
-  ): Promise<Task | 'not_found' | 'version_mismatch'>;
+  update(userId: string, id: number, patch: TaskChange, expectedVersion?: number): Promise<Task | 'not_found' | 'version_mismatch'>;
   delete(userId: string, id: number, expectedVersion?: number): Promise<Task | 'not_found' | 'version_mismatch'>;
   /** For idempotent creation of a recurring task's next occurrence. */
   findOccurrence(userId: string, seriesId: string, occurrence: number): Promise<Task | null>;
@@ -83,6 +84,19 @@ export interface Tx {
 /** Runs `fn` in one database transaction; everything written through `tx` commits or rolls back together. */
 export interface UnitOfWork {
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Inserts a task and appends the records its creation emits, atomically, in one
+   * round trip. `recordsFor` gets the task as known before the write (its id assigned);
+   * wherever a record carries that object, the stored task is written instead.
+   */
+  createTask(userId: string, task: NewTaskRow, recordsFor: (task: Task) => OutboxRecord[]): Promise<Task>;
+  /**
+   * Applies `change` to `current` if the task is still at its version, and appends the
+   * records it emits, in one round trip; null (nothing written) when the task has moved
+   * on or is gone. `recordsFor` gets the task as it will be; where a record carries that
+   * object, the stored task is written instead.
+   */
+  updateTask(current: Task, change: TaskChange, recordsFor: (after: Task) => OutboxRecord[]): Promise<Task | null>;
 }
 
 /** A committed outbox row as the relay leases it: the record, its sequence number and age. */

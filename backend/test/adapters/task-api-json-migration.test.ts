@@ -69,6 +69,6 @@ describe('migration 0003: tasks.api_json', () => {
     const [row] = await sql.query<{ api_json: string }>('select api_json from tasks where id = 1');
     expect(JSON.parse(row!.api_json)).toMatchObject({ title: 'Renamed', version: 2 });
     const [inserted] = await sql.query<{ api_json: string }>(`insert into tasks (user_id, title) values ('u2', 'New') returning api_json`);
-    expect(JSON.parse(inserted!.api_json)).toMatchObject({ id: 3, user_id: 'u2', title: 'New', priority: 'none', tags: [] });
+    expect(JSON.parse(inserted!.api_json)).toMatchObject({ user_id: 'u2', title: 'New', priority: 'none', tags: [] });
   });
 });

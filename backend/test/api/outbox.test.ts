@@ -121,6 +121,84 @@ describe('transactional outbox', () => {
     ).toBe(before);
   });
 
+  it('a create writes the task and its records in one statement; the records carry the task as stored', async () => {
+    const created = await t.as(u, {
+      method: 'POST',
+      url: '/api/v1/tasks',
+      payload: { title: 'One write', tags: ['b', 'a'], due_at: '2031-05-05T10:00:00Z', reminders: [{ minutes_before: 5 }] },
+    });
+    expect(created.statusCode).toBe(201);
+    const task = created.json();
+    const stored = (await t.as(u, { method: 'GET', url: `/api/v1/tasks/${task.id}` })).json();
+    expect(task).toEqual(stored);
+    const [event, update, jobs] = await outboxFor(task.id);
+    // the very JSON the API answers, timestamps and version included (not the task as known before the insert)
+    expect((event!.payload as { task_data: unknown }).task_data).toEqual(stored);
+    expect((update!.payload as { task: unknown }).task).toEqual(stored);
+    expect((jobs!.payload as { schedule: { name: string }[] }).schedule[0]!.name).toMatch(new RegExp(`^reminder-${task.id}-`));
+  });
+
+  it('a create whose records cannot be written leaves no task (one statement: all or nothing)', async () => {
+    const uow = createUnitOfWork(db(), () => {});
+    const fields = {
+      title: 'Half-written',
+      description: '',
+      priority: 'none' as const,
+      tags: [],
+      due_at: null,
+      time_zone: 'UTC',
+      reminders: [],
+      recurrence: null,
+      series_id: null,
+      occurrence: 1,
+    };
+    const invalid = (task: { id: number }) => [
+      {
+        kind: 'event' as const,
+        event_id: 'not-a-uuid',
+        topic: 'task-events' as const,
+        type: 'task.created',
+        user_id: u.id,
+        payload: { task_id: task.id } as never,
+      },
+    ];
+    await expect(uow.createTask(u.id, fields, invalid)).rejects.toThrow();
+    expect(await db().select().from(tasks).where(eq(tasks.title, 'Half-written'))).toEqual([]);
+  });
+
+  it('task ids are reserved in blocks: two processes creating at once never collide', async () => {
+    const fields = (title: string) => ({
+      title,
+      description: '',
+      priority: 'none' as const,
+      tags: [],
+      due_at: null,
+      time_zone: 'UTC',
+      reminders: [],
+      recurrence: null,
+      series_id: null,
+      occurrence: 1,
+    });
+    const processes = [createUnitOfWork(db(), () => {}), createUnitOfWork(db(), () => {})];
+    const ids = await Promise.all(
+      processes.map(async (uow, p) => {
+        const mine: number[] = [];
+        for (let i = 0; i < 40; i++) mine.push((await uow.createTask(u.id, fields(`Block ${p}.${i}`), () => [])).id);
+        return mine;
+      }),
+    );
+    const all = ids.flat();
+    expect(new Set(all).size).toBe(80);
+    // each process counts up inside its own blocks of 32: 40 ids, so one jump to a new block (two at most)
+    for (const mine of ids) {
+      const jumps = mine.slice(1).filter((id, i) => id !== mine[i]! + 1);
+      expect(jumps.length, `ids ${mine.join(',')}`).toBeLessThanOrEqual(2);
+    }
+    // an insert that takes the column default still gets an unused id
+    const other = await createTaskRepository(db()).insert(u.id, fields('Default id'));
+    expect(all).not.toContain(other.id);
+  });
+
   it('the relay publishes every row; consumers see each event (audit entry per change)', async () => {
     const task = (await t.as(u, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'Audited' } })).json();
     await t.as(u, { method: 'PATCH', url: `/api/v1/tasks/${task.id}`, payload: { title: 'Audited twice' } });

@@ -1,12 +1,23 @@
 /** The outbox writer and the unit of work that ties task changes and their events together. */
 import { inSpan, SpanKind } from '../../observability/tracing.js';
 import type { OutboxRecord } from '../../domain/events.js';
+import type { Task } from '../../domain/types.js';
 import type { OutboxWriter, UnitOfWork } from '../../ports/index.js';
 import { sqlRunner, type Db } from './db.js';
-import { createTaskRepository } from './task-repository.js';
+import { taskIdBlocks } from './task-ids.js';
+import { createTaskRepository, INSERT_WITH_ID, insertValues, updateStatement, type JsonRow } from './task-repository.js';
 import { createNotificationStore } from './user-data.js';
 
 export const OUTBOX_CHANNEL = 'kairos_outbox';
+
+/** The outbox columns, and how a JSON array of records ($n) becomes rows of them. */
+const OUTBOX_INSERT = `insert into outbox (event_id, kind, topic, type, user_id, payload, traceparent)
+    select event_id, kind, topic, type, user_id, payload, traceparent`;
+const recordset = (json: string) =>
+  `jsonb_to_recordset(${json})
+      as r(event_id uuid, kind text, topic text, type text, user_id text, payload jsonb, traceparent text)`;
+// Delivered on commit only: wakes relays in other processes without polling.
+const NOTIFY = `select pg_notify('${OUTBOX_CHANNEL}', '') from (select count(*) from appended) as n`;
 
 /**
  * All of a change's records in one statement, NOTIFY included: the records travel as one
@@ -14,36 +25,58 @@ export const OUTBOX_CHANNEL = 'kairos_outbox';
  * records; jsonb_to_recordset keeps their order, so `seq` does too), and the data-modifying
  * CTE runs whether or not the outer select reads it. One round trip instead of three.
  */
-const APPEND = `with appended as (
-    insert into outbox (event_id, kind, topic, type, user_id, payload, traceparent)
-    select event_id, kind, topic, type, user_id, payload, traceparent
-    from jsonb_to_recordset($1::text::jsonb)
-      as r(event_id uuid, kind text, topic text, type text, user_id text, payload jsonb, traceparent text)
-    returning 1)
-  -- Delivered on commit only: wakes relays in other processes without polling.
-  select pg_notify('${OUTBOX_CHANNEL}', '') from (select count(*) from appended) as n`;
+const APPEND = `with appended as (${OUTBOX_INSERT} from ${recordset('$1::text::jsonb')} returning 1) ${NOTIFY}`;
+
+/**
+ * Where a record carries the new task itself, its JSON text says this; the statement puts
+ * the task's stored JSON (as the API renders it) there. No user text is in the records'
+ * JSON before that, so the marker cannot appear by accident.
+ */
+const STORED_TASK = '@kairos:stored-task';
+
+/**
+ * A new task and its records as one statement, hence atomic without BEGIN/COMMIT: the
+ * insert (its id reserved beforehand, $15), the records ($16) with the stored task JSON
+ * put where they carry the task, and the NOTIFY.
+ */
+const CREATE_TASK = `with inserted as (${INSERT_WITH_ID}),
+  appended as (${OUTBOX_INSERT} from inserted, ${recordset(`replace($16::text, '"${STORED_TASK}"', inserted.j)::jsonb`)} returning 1)
+  select inserted.j from inserted, (${NOTIFY}) as notified`;
+
+/** The same for an update ($1…$n-1, built by updateStatement) and its records ($n). */
+const updateTaskStatement = (update: string, recordsParam: number) => `with updated as (${update}),
+  appended as (${OUTBOX_INSERT} from updated, ${recordset(`replace($${recordsParam}::text, '"${STORED_TASK}"', updated.j)::jsonb`)} returning 1)
+  select updated.j from updated, (${NOTIFY}) as notified`;
+
+/** The records as one JSON array, the marker wherever they carry `task` itself. */
+const recordsJson = (records: OutboxRecord[], task: Task) =>
+  JSON.stringify(outboxRows(records), (_key, value: unknown) => (value === task ? STORED_TASK : value));
+
+const outboxRows = (records: OutboxRecord[]) =>
+  records.map((r) => ({
+    event_id: r.event_id,
+    kind: r.kind,
+    topic: r.kind === 'event' ? r.topic : null,
+    type: r.type,
+    user_id: r.user_id,
+    payload: r.payload,
+    traceparent: r.kind === 'event' ? (r.traceparent ?? null) : null,
+  }));
 
 export function createOutboxWriter(db: Db): OutboxWriter {
   const sql = sqlRunner(db);
   return {
     async append(records: OutboxRecord[]) {
       if (records.length === 0) return;
-      const rows = records.map((r) => ({
-        event_id: r.event_id,
-        kind: r.kind,
-        topic: r.kind === 'event' ? r.topic : null,
-        type: r.type,
-        user_id: r.user_id,
-        payload: r.payload,
-        traceparent: r.kind === 'event' ? (r.traceparent ?? null) : null,
-      }));
-      await sql.query(APPEND, [JSON.stringify(rows)]);
+      await sql.query(APPEND, [JSON.stringify(outboxRows(records))]);
     },
   };
 }
 
 /** One transaction per use case; `afterCommit` wakes the in-process relay immediately. */
 export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
+  const sql = sqlRunner(db);
+  const takeTaskId = taskIdBlocks(sql);
   return {
     async run(fn) {
       const result = await inSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
@@ -58,6 +91,28 @@ export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
       );
       afterCommit();
       return result;
+    },
+
+    async createTask(userId, fields, recordsFor) {
+      const id = await takeTaskId();
+      // What the records need of the task before it exists (id, owner, reminders); the
+      // rest of it — timestamps, version, the rendered JSON — comes from the insert.
+      const pending = { ...fields, id, user_id: userId, completed: false, completed_at: null, version: 1 } as unknown as Task;
+      const [row] = await sql.query<JsonRow>(CREATE_TASK, [...insertValues(userId, fields), id, recordsJson(recordsFor(pending), pending)]);
+      afterCommit();
+      return JSON.parse(row!.j) as Task;
+    },
+
+    async updateTask(current, change, recordsFor) {
+      const { text, values } = updateStatement(current.user_id, current.id, change, current.version);
+      const after = { ...current, ...change, version: current.version + 1 } as Task;
+      const [row] = await sql.query<JsonRow>(updateTaskStatement(text, values.length + 1), [
+        ...values,
+        recordsJson(recordsFor(after), after),
+      ]);
+      if (!row) return null;
+      afterCommit();
+      return JSON.parse(row.j) as Task;
     },
   };
 }

@@ -7,7 +7,7 @@
  * Every statement returns the task as the JSON text PostgreSQL renders (task-json.ts);
  * the list hands that text to the HTTP layer as is (Page.itemsJson).
  */
-import type { ListQuery, Page, TagCount, TaskRepository } from '../../ports/index.js';
+import type { ListQuery, NewTaskRow, Page, TagCount, TaskChange, TaskRepository } from '../../ports/index.js';
 import type { Task } from '../../domain/types.js';
 import { sqlRunner, type Db } from './db.js';
 import { after, decodeCursor, encodeCursor, orderBy, type SortKey } from './keyset.js';
@@ -89,7 +89,7 @@ function filters(q: ListQuery, p: Params, tsQuery: string | null): string[] {
   return conds;
 }
 
-type JsonRow = { j: string };
+export type JsonRow = { j: string };
 const parse = (row: JsonRow | undefined): Task | null => (row ? (JSON.parse(row.j) as Task) : null);
 
 /** A page whose items stay JSON text until someone reads `items`. */
@@ -104,15 +104,73 @@ function renderedPage(itemsJson: string, next_cursor: string | null): Page<Task>
   };
 }
 
-const INSERT = `insert into tasks (user_id, title, description, priority, tags, due_at, time_zone, reminders, has_reminder,
-    recurrence_rule, recurrence_mode, recurrence_summary, series_id, occurrence)
-  values ($1, $2, $3, $4, $5::text[], $6::timestamptz, $7, $8::text::jsonb, $9, $10, $11, $12, $13::uuid, $14)
-  returning ${TASK_JSON} as j`;
+const INSERT_COLUMNS = `user_id, title, description, priority, tags, due_at, time_zone, reminders, has_reminder,
+    recurrence_rule, recurrence_mode, recurrence_summary, series_id, occurrence`;
+const INSERT_VALUES = `$1, $2, $3, $4, $5::text[], $6::timestamptz, $7, $8::text::jsonb, $9, $10, $11, $12, $13::uuid, $14`;
+const INSERT = `insert into tasks (${INSERT_COLUMNS}) values (${INSERT_VALUES}) returning ${TASK_JSON} as j`;
+/** The insert with a reserved id as $15 (see task-ids.ts), for a statement that goes on from it. */
+export const INSERT_WITH_ID = `insert into tasks (${INSERT_COLUMNS}, id) values (${INSERT_VALUES}, $15) returning ${TASK_JSON} as j`;
+
+/** $1…$14 of INSERT and INSERT_WITH_ID. */
+export function insertValues(userId: string, t: NewTaskRow): unknown[] {
+  return [
+    userId,
+    t.title,
+    t.description,
+    priorityToDb(t.priority),
+    t.tags,
+    t.due_at ? isoParam(t.due_at) : null,
+    t.time_zone,
+    JSON.stringify(t.reminders),
+    t.reminders.length > 0,
+    t.recurrence?.rule ?? null,
+    t.recurrence?.mode ?? null,
+    recurrenceSummary(t.recurrence),
+    t.series_id,
+    t.occurrence,
+  ];
+}
 const GET = `select ${TASK_JSON} as j from tasks where user_id = $1 and id = $2`;
 const FIND_OCCURRENCE = `select ${TASK_JSON} as j from tasks where user_id = $1 and series_id = $2::uuid and occurrence = $3 limit 1`;
 const TAGS = `select tag, count(*)::int as count, count(*) filter (where not completed)::int as open
   from tasks, unnest(tags) as tag where user_id = $1
   group by tag order by count(*) desc, tag asc`;
+
+/**
+ * The update of one task (only the fields the patch names; version bumped) as text and
+ * parameters, returning the stored JSON as `j`; with `expectedVersion`, only if the task
+ * is still at that version. Used alone and inside the unit of work's one-statement update.
+ */
+export function updateStatement(userId: string, id: number, patch: TaskChange, expectedVersion?: number) {
+  const p = new Params();
+  p.add(userId);
+  p.add(id);
+  const set = ['updated_at = now()', 'version = version + 1'];
+  const assign = (column: string, value: unknown, cast = '') => set.push(`${column} = ${p.add(value)}${cast}`);
+  if (patch.title !== undefined) assign('title', patch.title);
+  if (patch.description !== undefined) assign('description', patch.description);
+  if (patch.priority !== undefined) assign('priority', priorityToDb(patch.priority));
+  if (patch.tags !== undefined) assign('tags', patch.tags, '::text[]');
+  if (patch.due_at !== undefined) assign('due_at', patch.due_at ? isoParam(patch.due_at) : null, '::timestamptz');
+  if (patch.time_zone !== undefined) assign('time_zone', patch.time_zone);
+  if (patch.reminders !== undefined) {
+    assign('reminders', JSON.stringify(patch.reminders), '::text::jsonb');
+    assign('has_reminder', patch.reminders.length > 0);
+  }
+  if (patch.recurrence !== undefined) {
+    assign('recurrence_rule', patch.recurrence?.rule ?? null);
+    assign('recurrence_mode', patch.recurrence?.mode ?? null);
+    assign('recurrence_summary', recurrenceSummary(patch.recurrence));
+  }
+  if (patch.completed !== undefined) assign('completed', patch.completed);
+  if (patch.completed_at !== undefined) assign('completed_at', patch.completed_at ? isoParam(patch.completed_at) : null, '::timestamptz');
+  if ('series_id' in patch) assign('series_id', patch.series_id, '::uuid');
+  const versionCheck = expectedVersion === undefined ? '' : ` and version = ${p.add(expectedVersion)}`;
+  return {
+    text: `update tasks set ${set.join(', ')} where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`,
+    values: p.values,
+  };
+}
 
 export function createTaskRepository(db: Db): TaskRepository {
   const sql = sqlRunner(db);
@@ -155,56 +213,12 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     async insert(userId, t) {
-      const rows = await sql.query<JsonRow>(INSERT, [
-        userId,
-        t.title,
-        t.description,
-        priorityToDb(t.priority),
-        t.tags,
-        t.due_at ? isoParam(t.due_at) : null,
-        t.time_zone,
-        JSON.stringify(t.reminders),
-        t.reminders.length > 0,
-        t.recurrence?.rule ?? null,
-        t.recurrence?.mode ?? null,
-        recurrenceSummary(t.recurrence),
-        t.series_id,
-        t.occurrence,
-      ]);
-      return parse(rows[0])!;
+      return parse((await sql.query<JsonRow>(INSERT, insertValues(userId, t)))[0])!;
     },
 
     async update(userId, id, patch, expectedVersion) {
-      const p = new Params();
-      p.add(userId);
-      p.add(id);
-      const set = ['updated_at = now()', 'version = version + 1'];
-      const assign = (column: string, value: unknown, cast = '') => set.push(`${column} = ${p.add(value)}${cast}`);
-      if (patch.title !== undefined) assign('title', patch.title);
-      if (patch.description !== undefined) assign('description', patch.description);
-      if (patch.priority !== undefined) assign('priority', priorityToDb(patch.priority));
-      if (patch.tags !== undefined) assign('tags', patch.tags, '::text[]');
-      if (patch.due_at !== undefined) assign('due_at', patch.due_at ? isoParam(patch.due_at) : null, '::timestamptz');
-      if (patch.time_zone !== undefined) assign('time_zone', patch.time_zone);
-      if (patch.reminders !== undefined) {
-        assign('reminders', JSON.stringify(patch.reminders), '::text::jsonb');
-        assign('has_reminder', patch.reminders.length > 0);
-      }
-      if (patch.recurrence !== undefined) {
-        assign('recurrence_rule', patch.recurrence?.rule ?? null);
-        assign('recurrence_mode', patch.recurrence?.mode ?? null);
-        assign('recurrence_summary', recurrenceSummary(patch.recurrence));
-      }
-      if (patch.completed !== undefined) assign('completed', patch.completed);
-      if (patch.completed_at !== undefined)
-        assign('completed_at', patch.completed_at ? isoParam(patch.completed_at) : null, '::timestamptz');
-      if ('series_id' in patch) assign('series_id', (patch as { series_id: string | null }).series_id, '::uuid');
-      const versionCheck = expectedVersion === undefined ? '' : ` and version = ${p.add(expectedVersion)}`;
-      const rows = await sql.query<JsonRow>(
-        `update tasks set ${set.join(', ')} where user_id = $1 and id = $2${versionCheck} returning ${TASK_JSON} as j`,
-        p.values,
-      );
-      const row = parse(rows[0]);
+      const { text, values } = updateStatement(userId, id, patch, expectedVersion);
+      const row = parse((await sql.query<JsonRow>(text, values))[0]);
       if (row) return row;
       return (await get(userId, id)) ? 'version_mismatch' : 'not_found';
     },
