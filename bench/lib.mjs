@@ -22,7 +22,7 @@ export async function startServer({ databaseUrl, env = {}, nodeArgs = [] } = {})
   const dataDir = databaseUrl ? null : mkdtempSync(join(tmpdir(), 'kairos-bench-'));
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   // BENCH_SERVER_ENTRY runs another build (e.g. a copy of an older dist/) for before/after figures.
-  const child = spawn(process.execPath, [...nodeArgs, process.env.BENCH_SERVER_ENTRY ?? 'backend/dist/main.js', '--role', 'all'], {
+  const child = spawn(process.execPath, [...nodeArgs, process.env.BENCH_SERVER_ENTRY || 'backend/dist/main.js', '--role', 'all'], {
     env: {
       ...inherited,
       PORT: String(port),

@@ -68,9 +68,10 @@ const envSchema = z.object({
   // A kept-alive connection is closed after this many requests, so clients reconnect and
   // a Service spreads them over new replicas (scale-out, rollouts). 0 = unlimited.
   KAIROS_HTTP_MAX_REQUESTS_PER_SOCKET: z.coerce.number().int().min(0).default(100),
-  // How long an idle kept-alive connection stays open (sent to clients as Keep-Alive:
-  // timeout=…, which Node.js clients honour). Shorter than the drain, a stopping replica
-  // has no idle connection left to close under a client (the chart sets 5000).
+  // How long clients may keep an idle kept-alive connection (sent as Keep-Alive: timeout=…,
+  // which Node.js clients honour; the server itself waits KEEP_ALIVE_GRACE_MS longer, so
+  // the client closes first). Shorter than the drain, a stopping replica has no idle
+  // connection left to close under a client (the chart sets 5000).
   KAIROS_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(72_000),
 });
 

@@ -28,7 +28,13 @@ declare module 'fastify' {
 /** How long a draining server waits without a new connection before it closes its listener. */
 export const DRAIN_QUIET_MS = 3000;
 
-export function registerDrain(app: FastifyInstance, isDraining: () => boolean): void {
+/**
+ * Until draining, every response announces `keepAliveMs` (Keep-Alive: timeout=…) instead of the
+ * server's own idle timeout, which is longer (src/http/server.ts): clients close their idle
+ * connections first, and a draining server has none left to close under them.
+ */
+export function registerDrain(app: FastifyInstance, isDraining: () => boolean, keepAliveMs: number): void {
+  const keepAlive = `timeout=${Math.floor(keepAliveMs / 1000)}`;
   const open = new Set<Socket>();
   let lastConnectionAt = 0;
   app.server.on('connection', (socket: Socket) => {
@@ -39,6 +45,7 @@ export function registerDrain(app: FastifyInstance, isDraining: () => boolean): 
   (app.server as Server).on('upgrade', (_req, socket: Socket) => open.delete(socket));
   app.addHook('onSend', async (_req, reply) => {
     if (isDraining()) reply.header('connection', 'close');
+    else reply.header('keep-alive', keepAlive);
   });
   app.decorate('drained', async (ms: number, quietMs = DRAIN_QUIET_MS) => {
     const started = Date.now();

@@ -36,9 +36,18 @@ export interface ServerOptions {
   limits?: Limits;
   /** Requests per kept-alive connection before the server closes it (0 = unlimited). */
   maxRequestsPerSocket?: number;
-  /** Idle time before the server closes a kept-alive connection. */
+  /** Idle time after which clients should stop reusing a kept-alive connection (announced as Keep-Alive: timeout=…). */
   keepAliveTimeoutMs?: number;
 }
+
+/**
+ * How much longer than it announces the server keeps an idle connection open. A client
+ * that honours the announcement closes the connection itself (Node's fetch a second or
+ * two early, Node's http.Agent at the announced time); the server, closing later, never
+ * closes one just as such a client sends its next request on it — the keep-alive race,
+ * which fails that request — even when the client's event loop runs late.
+ */
+export const KEEP_ALIVE_GRACE_MS = 5_000;
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -50,7 +59,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     genReqId: () => crypto.randomUUID(),
     routerOptions: { maxParamLength: 200 },
     maxRequestsPerSocket: opts.maxRequestsPerSocket ?? 0,
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
+    keepAliveTimeout: (opts.keepAliveTimeoutMs ?? 72_000) + KEEP_ALIVE_GRACE_MS,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; handlers build those shapes, so plain JSON.stringify is enough (and fast).
@@ -60,7 +69,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limits = opts.limits ?? DEFAULT_LIMITS;
   registerLimits(app, limits);
   traceRequests(app);
-  registerDrain(app, opts.isDraining);
+  registerDrain(app, opts.isDraining, opts.keepAliveTimeoutMs ?? 72_000);
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;

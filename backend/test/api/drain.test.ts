@@ -61,6 +61,46 @@ describe('connection recycling and drain', () => {
     agent.destroy();
   });
 
+  it('the server keeps an idle connection open past the timeout it announces, so a client late to close it is still answered', async () => {
+    const server = await buildServer({
+      logger: pino({ level: 'silent' }),
+      bodyLimit: 1024,
+      registry: new Registry(),
+      readiness: {},
+      isDraining: () => false,
+      plugins: [],
+      openapi: false,
+      keepAliveTimeoutMs: 1000,
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port: p } = server.server.address() as AddressInfo;
+    const socket = connect(p, '127.0.0.1');
+    const ask = () =>
+      new Promise<string>((resolve, reject) => {
+        let text = '';
+        const onData = (chunk: Buffer) => {
+          text += String(chunk);
+          if (text.includes('\r\n\r\n')) {
+            socket.off('data', onData);
+            resolve(text);
+          }
+        };
+        socket.on('data', onData).once('error', reject);
+        socket.write(`HEAD /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+      });
+    try {
+      await new Promise((r) => socket.once('connect', r));
+      expect(await ask()).toMatch(/\r\nkeep-alive: timeout=1\r\n/i);
+      // a client that honours "timeout=1" but whose event loop ran 1.5 s late
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(socket.readyState).toBe('open');
+      expect(await ask()).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+
   it('while draining, responses close their connection and drained() resolves once clients left', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await get(agent)).connection).toBe('keep-alive');

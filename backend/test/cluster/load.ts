@@ -12,6 +12,8 @@ export interface LoadResult {
   ok: number;
   /** Requests that got no answer or a 5xx (4xx are the client's mistakes and would be a test bug: counted too). */
   failures: string[];
+  /** When each failure happened, in seconds since the load started (same order as `failures`). */
+  failedAtS: number[];
   latenciesMs: number[];
   /** Every task the api accepted, with whether its completion was accepted. */
   accepted: Map<User, Accepted[]>;
@@ -35,6 +37,7 @@ export function startLoad(users: User[], rate: number, label: string): Load {
     sent: 0,
     ok: 0,
     failures: [],
+    failedAtS: [],
     latenciesMs: [],
     accepted: new Map(users.map((u) => [u, []])),
     uncertain: new Set(),
@@ -44,6 +47,10 @@ export function startLoad(users: User[], rate: number, label: string): Load {
   let answered = 0;
   let n = 0;
 
+  const fail = (what: string) => {
+    result.failures.push(what);
+    result.failedAtS.push(Math.round(performance.now() - started) / 1000);
+  };
   const one = async (user: User, k: number) => {
     const pick = k % 20;
     const t0 = performance.now();
@@ -71,9 +78,9 @@ export function startLoad(users: User[], rate: number, label: string): Load {
         if (status === 200) task.completed = true;
       }
       if (status >= 200 && status < 300) result.ok++;
-      else result.failures.push(`${what}: ${status}`);
+      else fail(`${what}: ${status}`);
     } catch (err) {
-      result.failures.push(`${what}: ${(err as Error).cause ?? (err as Error).message}`);
+      fail(`${what}: ${(err as Error).cause ?? (err as Error).message}`);
       if (completing) result.uncertain.add(completing.id);
     }
     result.latenciesMs.push(performance.now() - t0);

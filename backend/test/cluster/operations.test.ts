@@ -74,21 +74,26 @@ function report(what: string, r: LoadResult, seconds: number) {
   figure(`${what}: requests`, r.sent, 'requests', `${(r.sent / seconds).toFixed(0)} req/s for ${seconds.toFixed(0)} s`);
   // grouped, so a run's log says where failures come from
   figure(`${what}: failed requests`, r.failures.length, 'requests', grouped(r.failures));
+  if (r.failures.length) console.log(`${what}: failures at ${r.failedAtS.slice(0, 40).join(', ')} s after the load started`);
   figure(`${what}: p50 latency`, percentile(r.latenciesMs, 50), 'ms');
   figure(`${what}: p99 latency`, percentile(r.latenciesMs, 99), 'ms');
   figure(`${what}: max latency`, percentile(r.latenciesMs, 100), 'ms');
 }
 
 /**
- * Goal: no failed request. What is still seen, in rollouts and when an overloaded api
- * scales out: a few requests (≤ 0.2 %) fail with "other side closed" — the server closed
- * a kept-alive connection just as the client sent a request on it (the keep-alive race;
- * browsers resend such a request on a new connection, Node's fetch does not). That is
- * the open item of the rollout work (docs/runbooks.md); it is bounded here and printed by
- * report(). Anything else — a 5xx, a refused or timed-out connection — fails the test.
+ * Goal: no failed request. The one failure still tolerated, bounded (≤ 0.5 %) and printed
+ * by report(), is the keep-alive race: a server closes a kept-alive connection just as the
+ * client sends a request on it, and the client sees "other side closed" (the server's FIN
+ * came first) or "read ECONNRESET" (the server's kernel reset the request it could no longer
+ * read). Browsers resend such a request on a new connection; Node's fetch does not. The
+ * server now keeps idle connections 5 s longer than it tells clients to (src/http/server.ts),
+ * and a draining one closes none a client still uses (src/http/drain.ts), so none is
+ * expected; docs/performance.md records what the runs show. Anything else — a 5xx, a
+ * refused or timed-out connection — fails the test.
  */
+const KEEP_ALIVE_RACE = /(SocketError: other side closed|read ECONNRESET)$/;
 function expectOnlyKeepAliveRaces(r: LoadResult) {
-  const other = r.failures.filter((f) => !f.endsWith('SocketError: other side closed'));
+  const other = r.failures.filter((f) => !KEEP_ALIVE_RACE.test(f));
   expect(other.length, `failed requests other than a closed kept-alive connection: ${grouped(other)}`).toBe(0);
   expect(r.failures.length / r.sent, `${r.failures.length} of ${r.sent} requests failed`).toBeLessThanOrEqual(0.005);
 }
@@ -308,6 +313,10 @@ describe('rolling updates under load', () => {
       await helm('rollback', 'kairos', '-n', NAMESPACE, '--wait', '--timeout', '10m');
       await rolledOut();
       figure('rollout: helm rollback → every Deployment rolled', (performance.now() - back) / 1000, 's');
+      const at = (t: number) => ((t - t0) / 1000).toFixed(1);
+      console.log(
+        `rollout timeline (s after the load started): upgrade ${at(up)}, rollback ${at(back)}, rolled back ${at(performance.now())}`,
+      );
       expect([...(await imageTags())]).toEqual([release]);
       await sleep(5000); // traffic after the last pod change
     } finally {
