@@ -12,22 +12,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/http/server.js';
 
+/** A server with only its own routes (health, readiness), never draining. */
+const plainServer = () => ({
+  logger: pino({ level: 'silent' }),
+  bodyLimit: 1024,
+  registry: new Registry(),
+  readiness: {},
+  isDraining: () => false,
+  plugins: [],
+  openapi: false,
+});
+
 let draining = false;
 let app: FastifyInstance;
 let port = 0;
 
 beforeAll(async () => {
-  app = await buildServer({
-    logger: pino({ level: 'silent' }),
-    bodyLimit: 1024,
-    registry: new Registry(),
-    readiness: {},
-    isDraining: () => draining,
-    plugins: [],
-    openapi: false,
-    maxRequestsPerSocket: 3,
-    keepAliveTimeoutMs: 5000,
-  });
+  app = await buildServer({ ...plainServer(), isDraining: () => draining, maxRequestsPerSocket: 3, keepAliveTimeoutMs: 5000 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
 });
@@ -62,16 +63,7 @@ describe('connection recycling and drain', () => {
   });
 
   it('the server keeps an idle connection open past the timeout it announces, so a client late to close it is still answered', async () => {
-    const server = await buildServer({
-      logger: pino({ level: 'silent' }),
-      bodyLimit: 1024,
-      registry: new Registry(),
-      readiness: {},
-      isDraining: () => false,
-      plugins: [],
-      openapi: false,
-      keepAliveTimeoutMs: 1000,
-    });
+    const server = await buildServer({ ...plainServer(), keepAliveTimeoutMs: 1000 });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const { port: p } = server.server.address() as AddressInfo;
     const socket = connect(p, '127.0.0.1');

@@ -4,7 +4,7 @@ import { createUnitOfWork } from '../../src/adapters/postgres/outbox.js';
 import { auditLog, outbox, tasks } from '../../src/adapters/postgres/schema.js';
 import { createTaskService } from '../../src/app/tasks.js';
 import { createTaskRepository } from '../../src/adapters/postgres/task-repository.js';
-import { systemClock } from '../../src/ports/index.js';
+import { systemClock, type NewTaskRow } from '../../src/ports/index.js';
 import { eventually, startTestApp, type TestApp, type TestUser } from './harness.js';
 
 let t: TestApp;
@@ -16,6 +16,19 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const db = () => t.core.database.db;
+/** A plain new task as the repository inserts it. */
+const newTaskRow = (title: string): NewTaskRow => ({
+  title,
+  description: '',
+  priority: 'none',
+  tags: [],
+  due_at: null,
+  time_zone: 'UTC',
+  reminders: [],
+  recurrence: null,
+  series_id: null,
+  occurrence: 1,
+});
 const outboxFor = (taskId: number) =>
   db()
     .select()
@@ -77,18 +90,7 @@ describe('transactional outbox', () => {
     )[0]!.n;
     await expect(
       uow.run(async (tx) => {
-        const task = await tx.tasks.insert(u.id, {
-          title: 'Doomed',
-          description: '',
-          priority: 'none',
-          tags: [],
-          due_at: null,
-          time_zone: 'UTC',
-          reminders: [],
-          recurrence: null,
-          series_id: null,
-          occurrence: 1,
-        });
+        const task = await tx.tasks.insert(u.id, newTaskRow('Doomed'));
         await tx.outbox.append([
           {
             kind: 'event',
@@ -140,18 +142,7 @@ describe('transactional outbox', () => {
 
   it('a create whose records cannot be written leaves no task (one statement: all or nothing)', async () => {
     const uow = createUnitOfWork(db(), () => {});
-    const fields = {
-      title: 'Half-written',
-      description: '',
-      priority: 'none' as const,
-      tags: [],
-      due_at: null,
-      time_zone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      series_id: null,
-      occurrence: 1,
-    };
+    const fields = newTaskRow('Half-written');
     const invalid = (task: { id: number }) => [
       {
         kind: 'event' as const,
@@ -167,18 +158,7 @@ describe('transactional outbox', () => {
   });
 
   it('task ids are reserved in blocks: two processes creating at once never collide', async () => {
-    const fields = (title: string) => ({
-      title,
-      description: '',
-      priority: 'none' as const,
-      tags: [],
-      due_at: null,
-      time_zone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      series_id: null,
-      occurrence: 1,
-    });
+    const fields = newTaskRow;
     const processes = [createUnitOfWork(db(), () => {}), createUnitOfWork(db(), () => {})];
     const ids = await Promise.all(
       processes.map(async (uow, p) => {
