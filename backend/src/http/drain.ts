@@ -43,9 +43,10 @@ export function registerDrain(app: FastifyInstance, isDraining: () => boolean, k
     socket.once('close', () => open.delete(socket));
   });
   (app.server as Server).on('upgrade', (_req, socket: Socket) => open.delete(socket));
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (isDraining()) reply.header('connection', 'close');
     else reply.header('keep-alive', keepAlive);
+    done(null, payload);
   });
   app.decorate('drained', async (ms: number, quietMs = DRAIN_QUIET_MS) => {
     const started = Date.now();

@@ -39,7 +39,7 @@ export function findControlCharacter(value: unknown, path: string[] = [], depth 
 }
 
 export function registerInputRules(app: FastifyInstance): void {
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     const parts: Array<[string, unknown]> = [
       ['params', req.params],
       ['querystring', req.query],
@@ -60,5 +60,6 @@ export function registerInputRules(app: FastifyInstance): void {
         errors: [{ path, message: 'must not contain control characters (tab, line feed and carriage return are allowed)' }],
       });
     }
+    done();
   });
 }

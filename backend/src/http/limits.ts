@@ -66,11 +66,10 @@ export function registerLimits(app: FastifyInstance, limits: Limits): void {
   const limiter = createRateLimiter(limits.writesPerMinute);
   // preParsing runs after every onRequest hook (authentication) and before the body is read:
   // a throttled client costs no parsing.
-  app.addHook('preParsing', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!WRITES.has(req.method) || !req.userId) return;
-    const wait = limiter.take(req.userId);
-    if (wait === 0) return;
+  app.addHook('preParsing', (req: FastifyRequest, reply: FastifyReply, payload, done) => {
+    const wait = WRITES.has(req.method) && req.userId ? limiter.take(req.userId) : 0;
+    if (wait === 0) return done(null, payload);
     reply.header('retry-after', String(wait));
-    throw new HttpProblem(429, 'Too many requests', `Too many changes in a short time; try again in ${wait} s.`);
+    done(new HttpProblem(429, 'Too many requests', `Too many changes in a short time; try again in ${wait} s.`));
   });
 }

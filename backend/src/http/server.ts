@@ -71,16 +71,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   traceRequests(app);
   registerDrain(app, opts.isDraining, opts.keepAliveTimeoutMs ?? 72_000);
 
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;
+  // Every hook here runs on every request: callback style, not async, so none costs a promise.
+  app.addHook('onResponse', (req, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'debug';
-    req.log[level](
-      { method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request',
-    );
+    if (!UNTRACED.has(req.url)) {
+      req.log[level](
+        { method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
+    }
+    done();
   });
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   if (opts.openapi) {
