@@ -35,7 +35,19 @@ export default function setup(project: TestProject) {
   // Prometheus and the web app too: the observability and browser tests use them (they
   // must start, not just "if installed / built").
   const env = { ...process.env, ...SYSTEM_MODEL_ENV, KAIROS_STACK_DIR: stackDir, KAIROS_MONITORING: '1', KAIROS_STACK_WEB: '1' };
-  const run = (cmd: string) => execFileSync('bash', ['deploy/local/stack.sh', cmd], { cwd: root, env, stdio: 'inherit', timeout: 600_000 });
+  // Provisioning first, without a time limit: on a cold machine it builds daprd and Dapr's
+  // control plane from source and fetches Kafka (10 min or more, its progress on the
+  // terminal); warm it returns in seconds. Under a timeout it would be killed halfway,
+  // its build orphaned. A failure stops the suite with provision.sh's own message.
+  execFileSync('bash', ['deploy/local/provision.sh', 'all'], { cwd: root, env, stdio: 'inherit' });
+  // Starting what is provisioned takes a minute or two; 10 min means it hangs.
+  const run = (cmd: string) =>
+    execFileSync('bash', ['deploy/local/stack.sh', cmd], {
+      cwd: root,
+      env: { ...env, KAIROS_SKIP_PROVISION: '1' },
+      stdio: 'inherit',
+      timeout: 600_000,
+    });
   try {
     run('up');
   } catch (err) {
