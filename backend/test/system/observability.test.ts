@@ -77,7 +77,7 @@ describe('observability against a live Prometheus', () => {
     socket?.ws.close();
   });
 
-  it('one task creation is one trace: api request → transaction → publish → Kafka → sidecars → audit and recurrence handling; the batch send links to it', async () => {
+  it('one task creation is one trace: api request → its one statement → publish → Kafka → sidecars → audit and recurrence handling; the batch send links to it', async () => {
     const user = await signUp('traced');
     const traceId = randomBytes(16).toString('hex');
     const res = await fetch(`${API}/api/v1/tasks`, {
@@ -92,7 +92,7 @@ describe('observability against a live Prometheus', () => {
     expect(res.status).toBe(201);
     const want = [
       ['kairos-api', 'server', 'POST /api/v1/tasks'],
-      ['kairos-api', 'client', 'db.transaction'],
+      ['kairos-api', 'client', 'db.create_task'],
       ['kairos-api', 'producer', 'publish task-events'],
       ['kairos-api', 'producer', 'publish task-updates'],
       ['kairos-audit', 'consumer', 'audit process task-events'],
@@ -113,7 +113,7 @@ describe('observability against a live Prometheus', () => {
       20_000,
       `spans of trace ${traceId}: ${want.map((w) => w.join(' ')).join(', ')}`,
     );
-    // one tree: the request span → its transaction and one publish span per topic; each
+    // one tree: the request span → its statement and one publish span per topic; each
     // consumer's span and each sidecar's delivery span → the publish span of its topic;
     // the delivery request the sidecar makes (POST /events/<topic>) → that sidecar's span
     const request = spans.find((s) => s.kind === 'server' && s.name === 'POST /api/v1/tasks')!;

@@ -73,13 +73,17 @@ export function createOutboxWriter(db: Db): OutboxWriter {
   };
 }
 
+/** A CLIENT span around a write (a transaction, or one statement that is atomic by itself), so a trace shows its time. */
+const dbSpan = <T>(name: string, fn: () => Promise<T>) =>
+  inSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, fn);
+
 /** One transaction per use case; `afterCommit` wakes the in-process relay immediately. */
 export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
   const sql = sqlRunner(db);
   const takeTaskId = taskIdBlocks(sql);
   return {
     async run(fn) {
-      const result = await inSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, () =>
+      const result = await dbSpan('db.transaction', () =>
         db.transaction(async (tx) => {
           const scoped = tx as unknown as Db;
           return fn({
@@ -98,7 +102,9 @@ export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
       // What the records need of the task before it exists (id, owner, reminders); the
       // rest of it — timestamps, version, the rendered JSON — comes from the insert.
       const pending = { ...fields, id, user_id: userId, completed: false, completed_at: null, version: 1 } as unknown as Task;
-      const [row] = await sql.query<JsonRow>(CREATE_TASK, [...insertValues(userId, fields), id, recordsJson(recordsFor(pending), pending)]);
+      const [row] = await dbSpan('db.create_task', () =>
+        sql.query<JsonRow>(CREATE_TASK, [...insertValues(userId, fields), id, recordsJson(recordsFor(pending), pending)]),
+      );
       afterCommit();
       return JSON.parse(row!.j) as Task;
     },
@@ -106,10 +112,9 @@ export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
     async updateTask(current, change, recordsFor) {
       const { text, values } = updateStatement(current.user_id, current.id, change, current.version);
       const after = { ...current, ...change, version: current.version + 1 } as Task;
-      const [row] = await sql.query<JsonRow>(updateTaskStatement(text, values.length + 1), [
-        ...values,
-        recordsJson(recordsFor(after), after),
-      ]);
+      const [row] = await dbSpan('db.update_task', () =>
+        sql.query<JsonRow>(updateTaskStatement(text, values.length + 1), [...values, recordsJson(recordsFor(after), after)]),
+      );
       if (!row) return null;
       afterCommit();
       return JSON.parse(row.j) as Task;
