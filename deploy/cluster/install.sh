@@ -61,12 +61,19 @@ keda() {
   log "install: KEDA $KEDA_RELEASE ready in $((SECONDS - t0)) s (operator, external metrics API)"
 }
 
+# The sidecar injector fails closed, for the release's namespace only: Dapr's default
+# (fail open) lets a pod created while the injector has no ready endpoint — e.g. starved
+# of CPU during a rollout — start without its daprd, and it never becomes ready. Failing
+# closed, the ReplicaSet retries the pod until the injector answers. Only the release's
+# namespace: the injector's own pods, and the rest of the cluster, never wait for it.
 dapr() {
   local t0=$SECONDS
   log "install: Dapr $DAPR_TAG control plane (Dapr's chart, images $DAPR_REGISTRY/*:$DAPR_TAG)"
   helm upgrade --install dapr "$DAPR_CHART" -n dapr-system --create-namespace \
     --set global.registry="$DAPR_REGISTRY" --set global.tag="$DAPR_TAG" --set global.imagePullPolicy=Never \
     --set dapr_sidecar_injector.sidecarImagePullPolicy=Never \
+    --set dapr_sidecar_injector.webhookFailurePolicy=Fail \
+    --set-json "dapr_sidecar_injector.namespaceSelector={\"matchExpressions\":[{\"key\":\"kubernetes.io/metadata.name\",\"operator\":\"In\",\"values\":[\"$NS\"]}]}" \
     --set global.logAsJson=true \
     --set dapr_scheduler.cluster.storageClassName=kairos-local \
     --set dapr_placement.cluster.forceInMemoryLog=true \
