@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { connect, eventually, signUp } from '../system/client.js';
+import { connect, eventually, request, signUp } from '../system/client.js';
 import { NAMESPACE, getJson, inPod, kubectl, podsOf, readyPodsOf } from './kube.js';
 
 const COMPONENTS = ['api', 'notifier', 'recurrence', 'audit', 'realtime', 'web'] as const;
@@ -190,7 +190,7 @@ describe('the product, end to end inside the cluster', () => {
     const audit = readyPodsOf('audit')[0];
     const deadLettered = async () =>
       Number(
-        (await (await fetch(`http://${audit.status.podIP}:4003/metrics`)).text()).match(
+        (await (await request(`http://${audit.status.podIP}:4003/metrics`)).text()).match(
           /kairos_events_consumed_total\{[^}]*consumer="audit"[^}]*outcome="dead_lettered"[^}]*\} (\d+)/,
         )?.[1] ?? '0',
       );

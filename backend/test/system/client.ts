@@ -17,10 +17,20 @@ export interface User {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
 }
 
+/** fetch, naming the request when it fails: undici's bare "fetch failed" does not say which one. */
+export async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as Error & { cause?: Error }).cause;
+    throw new Error(`${init?.method ?? 'GET'} ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err });
+  }
+}
+
 export async function signUp(name = 'sys'): Promise<User> {
   const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
   const post = () =>
-    fetch(`${API}/api/auth/sign-up/email`, {
+    request(`${API}/api/auth/sign-up/email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: 'system-test-password', name }),
@@ -40,7 +50,7 @@ export async function signUp(name = 'sys'): Promise<User> {
     .map((c) => c.split(';')[0])
     .join('; ');
   const id = ((await res.json()) as { user: { id: string } }).user.id;
-  const tokenRes = await fetch(`${API}/api/auth/token`, { headers: { cookie } });
+  const tokenRes = await request(`${API}/api/auth/token`, { headers: { cookie } });
   if (!tokenRes.ok) throw new Error(`GET /api/auth/token: ${tokenRes.status} ${await tokenRes.text()}`);
   const token = ((await tokenRes.json()) as { token: string }).token;
   return {
@@ -48,7 +58,7 @@ export async function signUp(name = 'sys'): Promise<User> {
     email,
     token,
     async call(method, path, body) {
-      const r = await fetch(`${API}${path}`, {
+      const r = await request(`${API}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
