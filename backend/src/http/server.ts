@@ -74,7 +74,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Every hook here runs on every request: callback style, not async, so none costs a promise.
   app.addHook('onResponse', (req, reply, done) => {
     const level = reply.statusCode >= 500 ? 'error' : 'debug';
-    if (!UNTRACED.has(req.url)) {
+    if (!QUIET_PATHS.has(req.url)) {
       req.log[level](
         { method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
         'request',
@@ -119,7 +119,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   return app;
 }
 
-const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+/** Probe and scrape paths: no request span, no request log line. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * A SERVER span per request (child of an incoming `traceparent`). The handler runs inside
@@ -129,7 +130,7 @@ const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
 function traceRequests(app: FastifyInstance) {
   const spans = new WeakMap<FastifyRequest, ReturnType<typeof startSpan>>();
   app.addHook('onRequest', (req, _reply, done) => {
-    if (UNTRACED.has(req.url)) return done();
+    if (QUIET_PATHS.has(req.url)) return done();
     const tp = req.headers.traceparent;
     const started = startSpan(req.method, {
       kind: SpanKind.SERVER,
