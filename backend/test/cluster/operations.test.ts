@@ -4,8 +4,6 @@
  * user's client does; the figures (reaction and recovery times, rollout latency) are
  * printed and, under `npm run bench:cluster`, collected into its table.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, signUp, type User } from '../system/client.js';
 import {
@@ -19,42 +17,22 @@ import {
   type Accepted,
 } from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
-import {
-  NAMESPACE,
-  getJson,
-  getJsonAsync,
-  isReady,
-  kubectl,
-  kubectlAsync,
-  podsOf,
-  podsOfAsync,
-  readyPodsOf,
-  readyPodsOfAsync,
-} from './kube.js';
+import { NAMESPACE, clusterScript, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
 const ROOT = process.env.KAIROS_ROOT!;
-const cluster = (script: string, ...args: string[]) =>
-  execFileSync('bash', [`${ROOT}/deploy/cluster/${script}`, ...args], {
-    encoding: 'utf8',
-    timeout: 900_000,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-/** helm, asynchronously: the rollout test's load must keep flowing while helm waits. */
-const helm = async (...args: string[]) =>
-  (await promisify(execFile)('bash', [`${ROOT}/deploy/cluster/cluster.sh`, 'helm', ...args], { encoding: 'utf8', timeout: 900_000 }))
-    .stdout;
+const helm = (...args: string[]) => clusterScript('cluster.sh', 'helm', ...args);
 const ROLLOUT_RATE = Number(process.env.KAIROS_ROLLOUT_RATE ?? 50);
 const DEPLOYMENTS = ['api', 'realtime', 'notifier', 'recurrence', 'audit', 'web'];
 
 async function rolledOut(): Promise<void> {
-  for (const d of DEPLOYMENTS) await kubectlAsync('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
+  for (const d of DEPLOYMENTS) await kubectl('rollout', 'status', '-n', NAMESPACE, `deployment/kairos-${d}`, '--timeout=600s');
 }
 
 async function imageTags(): Promise<Set<string>> {
   const tags = new Set<string>();
   for (const d of DEPLOYMENTS)
-    for (const p of await podsOfAsync(d))
+    for (const p of await podsOf(d))
       for (const c of p.spec.containers as Array<{ name: string; image: string }>)
         if (c.name !== 'daprd') tags.add(c.image.split(':').pop()!);
   return tags;
@@ -106,13 +84,17 @@ async function allHandledOnce(accepted: Map<User, Accepted[]>) {
 }
 
 describe('autoscaling', () => {
-  const apiReplicas = () => getJson('-n', NAMESPACE, 'deployment', 'kairos-api').status.replicas as number;
+  const apiReplicas = async () => (await getJson('-n', NAMESPACE, 'deployment', 'kairos-api')).status.replicas as number;
 
   it('load on the api → its HorizontalPodAutoscaler adds a replica, which serves traffic; back to one when it stops', async () => {
-    const hpa = getJson('-n', NAMESPACE, 'hpa', 'kairos-api');
+    const hpa = await getJson('-n', NAMESPACE, 'hpa', 'kairos-api');
     // Start from the floor (pods starting up burn CPU, so the release may have scaled out).
-    await eventually(async () => apiReplicas() === hpa.spec.minReplicas || (await sleep(2000)), 240_000, 'api at its minimum replicas');
-    const before = new Set(podsOf('api').map((p: { metadata: { name: string } }) => p.metadata.name));
+    await eventually(
+      async () => (await apiReplicas()) === hpa.spec.minReplicas || (await sleep(2000)),
+      240_000,
+      'api at its minimum replicas',
+    );
+    const before = new Set((await podsOf('api')).map((p: { metadata: { name: string } }) => p.metadata.name));
     const users = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`scale-${i}`)));
     const t0 = performance.now();
     const load = startLoad(users, 60, 'Scale');
@@ -122,9 +104,9 @@ describe('autoscaling', () => {
     try {
       const fresh = await eventually(
         async () => {
-          const status = (await getJsonAsync('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
+          const status = (await getJson('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
           if (!scaledAt && status.desiredReplicas > before.size) scaledAt = performance.now();
-          const added = (await readyPodsOfAsync('api')).filter((p: { metadata: { name: string } }) => !before.has(p.metadata.name));
+          const added = (await readyPodsOf('api')).filter((p: { metadata: { name: string } }) => !before.has(p.metadata.name));
           if (added.length && !readyAt) readyAt = performance.now();
           for (const p of added) {
             // serving: the new replica has answered API requests (its own request counter)
@@ -150,38 +132,38 @@ describe('autoscaling', () => {
     expectOnlyKeepAliveRaces(result);
 
     const stopped = performance.now();
-    await eventually(async () => apiReplicas() === hpa.spec.minReplicas || (await sleep(2000)), 300_000, 'scale-in after the load');
+    await eventually(async () => (await apiReplicas()) === hpa.spec.minReplicas || (await sleep(2000)), 300_000, 'scale-in after the load');
     figure('HPA: load stop → back to the minimum', (performance.now() - stopped) / 1000, 's', 'scale-down stabilization 60 s');
   }, 900_000);
 });
 
 describe('autoscaling on consumer lag (KEDA)', () => {
-  const auditReplicas = () => getJson('-n', NAMESPACE, 'deployment', 'kairos-audit').status.replicas as number;
+  const auditReplicas = async () => (await getJson('-n', NAMESPACE, 'deployment', 'kairos-audit')).status.replicas as number;
 
   it("a backlog on task-events scales audit out on its consumer group's lag, and back in once drained", async () => {
-    const scaled = getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit');
+    const scaled = await getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit');
     const trigger = scaled.spec.triggers[0].metadata;
     expect(trigger).toMatchObject({ topic: 'task-events', consumerGroup: 'kairos-audit' });
     await eventually(
       async () =>
-        getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit').status?.conditions?.some(
+        (await getJson('-n', NAMESPACE, 'scaledobject', 'kairos-audit')).status?.conditions?.some(
           (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
         ),
       120_000,
       "KEDA reports the audit ScaledObject Ready (it reached Kafka with the chart's credentials)",
     );
     await eventually(
-      async () => auditReplicas() === scaled.spec.minReplicaCount || (await sleep(2000)),
+      async () => (await auditReplicas()) === scaled.spec.minReplicaCount || (await sleep(2000)),
       240_000,
       'audit at its minimum replicas',
     );
     // The lag KEDA computes, read where the autoscaler reads it (the external metrics API).
-    const hpa = getJson('-n', NAMESPACE, 'hpa', `keda-hpa-kairos-audit`);
+    const hpa = await getJson('-n', NAMESPACE, 'hpa', `keda-hpa-kairos-audit`);
     const metric = hpa.spec.metrics[0].external.metric.name as string;
-    const lag = () =>
+    const lag = async () =>
       Number(
         JSON.parse(
-          kubectl(
+          await kubectl(
             'get',
             '--raw',
             `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NAMESPACE}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Dkairos-audit`,
@@ -208,8 +190,8 @@ describe('autoscaling on consumer lag (KEDA)', () => {
     const written = (performance.now() - t0) / 1000;
     await eventually(
       async () => {
-        maxLag = Math.max(maxLag, lag());
-        return auditReplicas() > scaled.spec.minReplicaCount || (await sleep(1000));
+        maxLag = Math.max(maxLag, await lag());
+        return (await auditReplicas()) > scaled.spec.minReplicaCount || (await sleep(1000));
       },
       180_000,
       'audit scaled out on lag',
@@ -221,14 +203,14 @@ describe('autoscaling on consumer lag (KEDA)', () => {
       `2,000 creates written in ${written.toFixed(0)} s`,
     );
     await eventually(
-      async () => readyPodsOf('audit').length > scaled.spec.minReplicaCount || (await sleep(1000)),
+      async () => (await readyPodsOf('audit')).length > scaled.spec.minReplicaCount || (await sleep(1000)),
       180_000,
       'new audit pod Ready',
     );
     figure('KEDA: backlog start → new audit pod Ready', (performance.now() - t0) / 1000, 's');
     await eventually(
       async () => {
-        const l = lag();
+        const l = await lag();
         maxLag = Math.max(maxLag, l);
         return l === 0 || (await sleep(1000));
       },
@@ -241,12 +223,16 @@ describe('autoscaling on consumer lag (KEDA)', () => {
       Number(trigger.lagThreshold),
     );
     await allHandledOnce(accepted);
-    await eventually(async () => auditReplicas() === scaled.spec.minReplicaCount || (await sleep(2000)), 400_000, 'audit scaled back in');
+    await eventually(
+      async () => (await auditReplicas()) === scaled.spec.minReplicaCount || (await sleep(2000)),
+      400_000,
+      'audit scaled back in',
+    );
     figure(
       'KEDA: drained → audit back to the minimum',
       (performance.now() - drained) / 1000,
       's',
-      `scale-down stabilization ${getJson('-n', NAMESPACE, 'hpa', 'keda-hpa-kairos-audit').spec.behavior.scaleDown.stabilizationWindowSeconds} s`,
+      `scale-down stabilization ${(await getJson('-n', NAMESPACE, 'hpa', 'keda-hpa-kairos-audit')).spec.behavior.scaleDown.stabilizationWindowSeconds} s`,
     );
   }, 1_200_000);
 });
@@ -260,24 +246,24 @@ describe('rolling updates under load', () => {
     users.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`rollout-${i}`)))));
     clients.push(...users.map(resumingClient));
     await Promise.all(clients.map((c) => c.opened()));
-    const release = getJson('-n', NAMESPACE, 'deployment', 'kairos-api').spec.template.spec.containers[0].image.split(':').pop();
+    const release = (await getJson('-n', NAMESPACE, 'deployment', 'kairos-api')).spec.template.spec.containers[0].image.split(':').pop();
     const tag = `${release}-next`;
-    cluster('images.sh', 'alias', tag);
+    await clusterScript('images.sh', 'alias', tag);
 
     const t0 = performance.now();
     const load = startLoad(users, ROLLOUT_RATE, 'Rollout');
     // CPU per request and per event at this steady load, before any pod changes (docs/performance.md's capacity model)
     const backend = async () =>
-      (await Promise.all(['api', 'audit', 'notifier', 'recurrence', 'realtime'].map((c) => readyPodsOfAsync(c)))).flat();
+      (await Promise.all(['api', 'audit', 'notifier', 'recurrence', 'realtime'].map((c) => readyPodsOf(c)))).flat();
     const cpuBefore = await cpuCounters(await backend());
     await sleep(30_000);
     cpuPerUnit(cpuBefore, await cpuCounters(await backend()));
     // Roll once the api's autoscaler has settled for this load (its new replicas Ready).
     await eventually(
       async () => {
-        const status = (await getJsonAsync('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
+        const status = (await getJson('-n', NAMESPACE, 'hpa', 'kairos-api')).status;
         return (
-          (status.currentReplicas === status.desiredReplicas && (await readyPodsOfAsync('api')).length === status.desiredReplicas) ||
+          (status.currentReplicas === status.desiredReplicas && (await readyPodsOf('api')).length === status.desiredReplicas) ||
           (await sleep(2000))
         );
       },
@@ -371,7 +357,7 @@ describe('failover: nothing lost, nothing twice', () => {
     const remindAt = new Date(Date.now() + 40_000);
     const before = await workload(user, 'Before audit delete', 20, remindAt);
     const since = performance.now();
-    kill('app.kubernetes.io/component=audit');
+    await kill('app.kubernetes.io/component=audit');
     const during = await workload(user, 'While audit restarts', 20, remindAt);
     expect(during).toHaveLength(20); // the api accepts writes while a consumer is away
     figure('failover: audit pod deleted → recovered', await untilRecovered(user, 'audit pod deleted', since), 's');
@@ -383,10 +369,10 @@ describe('failover: nothing lost, nothing twice', () => {
     const user = await signUp('api-deleted');
     const remindAt = new Date(Date.now() + 45_000);
     let since = 0;
-    const accepted = await workload(user, 'Mid-relay', 60, remindAt, (i) => {
+    const accepted = await workload(user, 'Mid-relay', 60, remindAt, async (i) => {
       if (i === 30) {
         since = performance.now();
-        kill('app.kubernetes.io/component=api');
+        await kill('app.kubernetes.io/component=api');
       }
     });
     expect(accepted.length).toBeGreaterThanOrEqual(30);
@@ -401,8 +387,8 @@ describe('failover: nothing lost, nothing twice', () => {
     const accepted = await workload(user, 'Pending reminder', 30, remindAt);
     await untilRelayed(user, accepted, 'writes relayed (their reminder jobs scheduled)');
     const since = performance.now();
-    kill('app=dapr-scheduler-server', 'dapr-system');
-    kubectl('rollout', 'status', '-n', 'dapr-system', 'statefulset/dapr-scheduler-server', '--timeout=300s');
+    await kill('app=dapr-scheduler-server', 'dapr-system');
+    await kubectl('rollout', 'status', '-n', 'dapr-system', 'statefulset/dapr-scheduler-server', '--timeout=300s');
     figure('failover: scheduler restarted → recovered', await untilRecovered(user, 'Dapr scheduler restart', since), 's');
     expect(Date.now(), 'the reminders were still pending when the scheduler came back').toBeLessThan(remindAt.getTime());
     await handledExactlyOnce(user, accepted, remindAt);
@@ -419,7 +405,7 @@ describe('failover: nothing lost, nothing twice', () => {
       const writer = steadyWriter(user, remindAt);
       await sleep(1500);
       const since = performance.now();
-      cluster('managed.sh', command);
+      await clusterScript('managed.sh', command);
       figure(`failover: ${what} restarted → recovered`, await untilRecovered(user, `${what} restart`, since), 's');
       await sleep(1000);
       const accepted = await writer.stop();
@@ -428,8 +414,8 @@ describe('failover: nothing lost, nothing twice', () => {
     }, 420_000);
   }
 
-  it('afterwards every pod is Ready again', () => {
-    for (const d of DEPLOYMENTS) expect(readyPodsOf(d).length, d).toBeGreaterThanOrEqual(1);
-    for (const p of getJson('-n', 'dapr-system', 'pods').items) expect(isReady(p), p.metadata.name).toBe(true);
+  it('afterwards every pod is Ready again', async () => {
+    for (const d of DEPLOYMENTS) expect((await readyPodsOf(d)).length, d).toBeGreaterThanOrEqual(1);
+    for (const p of (await getJson('-n', 'dapr-system', 'pods')).items) expect(isReady(p), p.metadata.name).toBe(true);
   });
 });

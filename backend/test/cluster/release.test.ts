@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { connect, eventually, request, signUp } from '../system/client.js';
-import { NAMESPACE, getJson, inPod, kubectl, podsOf, readyPodsOf } from './kube.js';
+import { NAMESPACE, clusterScript, getJson, inPod, kubectl, podsOf, readyPodsOf } from './kube.js';
 
 const COMPONENTS = ['api', 'notifier', 'recurrence', 'audit', 'realtime', 'web'] as const;
 const BACKEND = COMPONENTS.filter((c) => c !== 'web');
@@ -34,25 +34,25 @@ describe('the namespace the cluster lives in', () => {
 });
 
 describe('the release', () => {
-  it('every workload has a Ready pod, each backend pod with an injected daprd', () => {
+  it('every workload has a Ready pod, each backend pod with an injected daprd', async () => {
     for (const c of COMPONENTS) {
-      expect(readyPodsOf(c).length, `${c}: Ready pods`).toBeGreaterThanOrEqual(1);
-      for (const p of podsOf(c)) {
+      expect((await readyPodsOf(c)).length, `${c}: Ready pods`).toBeGreaterThanOrEqual(1);
+      for (const p of await podsOf(c)) {
         const names = p.spec.containers.map((x: { name: string }) => x.name);
         if (c === 'web') expect(names).not.toContain('daprd');
         else expect(names, p.metadata.name).toContain('daprd');
       }
     }
-    for (const d of getJson('-n', 'dapr-system', 'deployments,statefulsets').items) {
+    for (const d of (await getJson('-n', 'dapr-system', 'deployments,statefulsets')).items) {
       expect(d.status.readyReplicas, `dapr-system ${d.metadata.name}`).toBe(d.spec.replicas);
     }
   });
 
   it("sidecars use mTLS with certificates from Dapr's sentry", async () => {
-    const config = getJson('-n', 'dapr-system', 'configurations.dapr.io', 'daprsystem');
+    const config = await getJson('-n', 'dapr-system', 'configurations.dapr.io', 'daprsystem');
     expect(config.spec.mtls.enabled).toBe(true);
     for (const c of BACKEND) {
-      const pod = readyPodsOf(c)[0];
+      const pod = (await readyPodsOf(c))[0];
       const daprd = pod.spec.containers.find((x: { name: string }) => x.name === 'daprd');
       expect(daprd.image).toMatch(/\/dapr\/daprd:\d+\.\d+\.\d+$/);
       const env = Object.fromEntries(daprd.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
@@ -60,21 +60,21 @@ describe('the release', () => {
       expect(daprd.args, `${c} daprd`).toContain('--enable-mtls');
       expect(daprd.args).toContain('dapr-sentry.dapr-system.svc.cluster.local:443');
       // its workload certificate came from sentry
-      const logs = kubectl('logs', '-n', NAMESPACE, pod.metadata.name, '-c', 'daprd');
+      const logs = await kubectl('logs', '-n', NAMESPACE, pod.metadata.name, '-c', 'daprd');
       expect(logs, `${c} daprd`).toMatch(/Security is initialized successfully/);
       expect(logs).toMatch(/workload identity expiry watcher; cert expires on/);
       expect(logs).not.toMatch(/"level":"fatal"/);
     }
     // sentry signed a certificate for every sidecar
-    const sentry = getJson('-n', 'dapr-system', 'pods', '-l', 'app=dapr-sentry').items[0];
-    const metrics = await (await fetch(`http://${sentry.status.podIP}:9090/metrics`)).text();
+    const sentry = (await getJson('-n', 'dapr-system', 'pods', '-l', 'app=dapr-sentry')).items[0];
+    const metrics = await (await request(`http://${sentry.status.podIP}:9090/metrics`)).text();
     const signed = Number(metrics.match(/^dapr_sentry_cert_sign_success_total(?:\{[^}]*\})? (\d+)/m)?.[1] ?? 0);
     expect(signed).toBeGreaterThanOrEqual(BACKEND.length);
   });
 
-  it("secrets come from Kubernetes Secrets through Dapr's Kubernetes secret store", () => {
-    const api = readyPodsOf('api')[0].metadata.name;
-    const out = inPod(
+  it("secrets come from Kubernetes Secrets through Dapr's Kubernetes secret store", async () => {
+    const api = (await readyPodsOf('api'))[0].metadata.name;
+    const out = await inPod(
       api,
       'api',
       `const r = await fetch('http://127.0.0.1:3500/v1.0/secrets/kairos-secrets/kairos');
@@ -88,12 +88,12 @@ describe('the release', () => {
   // The web pod runs Next's standalone server, which serves pages only (no /metrics).
   it('/metrics of every Ready backend pod and its sidecar answer', async () => {
     for (const c of BACKEND) {
-      for (const p of readyPodsOf(c)) {
+      for (const p of await readyPodsOf(c)) {
         const ip = p.status.podIP;
-        const app = await fetch(`http://${ip}:${PORTS[c]}/metrics`);
+        const app = await request(`http://${ip}:${PORTS[c]}/metrics`);
         expect(app.status, `${c} /metrics`).toBe(200);
         expect(await app.text()).toMatch(/^# (HELP|TYPE) /m);
-        const sidecar = await fetch(`http://${ip}:9090/metrics`);
+        const sidecar = await request(`http://${ip}:9090/metrics`);
         expect(sidecar.status, `${c} daprd metrics`).toBe(200);
         expect(await sidecar.text()).toMatch(/dapr_runtime_/);
       }
@@ -101,8 +101,8 @@ describe('the release', () => {
   });
 
   it('the web app serves its first page through its Service', async () => {
-    const web = getJson('-n', NAMESPACE, 'service', 'kairos-web');
-    const res = await fetch(`http://${web.spec.clusterIP}:3000/`);
+    const web = await getJson('-n', NAMESPACE, 'service', 'kairos-web');
+    const res = await request(`http://${web.spec.clusterIP}:3000/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/<html/i);
   });
@@ -187,26 +187,28 @@ describe('the product, end to end inside the cluster', () => {
   });
 
   it('an invalid event lands on its dead-letter topic and consumers keep going', async () => {
-    const audit = readyPodsOf('audit')[0];
+    const audit = (await readyPodsOf('audit'))[0];
     const deadLettered = async () =>
       Number(
         (await (await request(`http://${audit.status.podIP}:4003/metrics`)).text()).match(
           /kairos_events_consumed_total\{[^}]*consumer="audit"[^}]*outcome="dead_lettered"[^}]*\} (\d+)/,
         )?.[1] ?? '0',
       );
-    const dlqBefore = dlqMessages();
+    const dlqBefore = await dlqMessages();
     const before = await deadLettered();
-    const api = readyPodsOf('api')[0].metadata.name;
-    const status = inPod(
-      api,
-      'api',
-      `const r = await fetch('http://127.0.0.1:3500/v1.0/publish/kairos-pubsub/task-events', { method: 'POST',
+    const api = (await readyPodsOf('api'))[0].metadata.name;
+    const status = (
+      await inPod(
+        api,
+        'api',
+        `const r = await fetch('http://127.0.0.1:3500/v1.0/publish/kairos-pubsub/task-events', { method: 'POST',
          headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'exploded', task_id: 'not a number' }) });
        console.log(r.status);`,
+      )
     ).trim();
     expect(status).toBe('204');
     await eventually(async () => (await deadLettered()) > before, 20_000, 'dead-letter count');
-    await eventually(async () => dlqMessages() > dlqBefore, 20_000, 'a message on task-events.dlq');
+    await eventually(async () => (await dlqMessages()) > dlqBefore, 20_000, 'a message on task-events.dlq');
     const u = await signUp('after-poison');
     const task = (await u.call('POST', '/api/v1/tasks', { title: 'After the poison' })).json;
     await eventually(
@@ -218,12 +220,8 @@ describe('the product, end to end inside the cluster', () => {
 });
 
 /** Messages on task-events.dlq, read from the managed Kafka over SASL_SSL (end offsets summed). */
-function dlqMessages(): number {
-  const out = execFileSync('bash', [`${process.env.KAIROS_ROOT}/deploy/cluster/managed.sh`, 'offsets', 'task-events.dlq'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return out
+async function dlqMessages(): Promise<number> {
+  return (await clusterScript('managed.sh', 'offsets', 'task-events.dlq'))
     .trim()
     .split('\n')
     .reduce((sum, line) => sum + Number(line.split(':')[2] ?? 0), 0);

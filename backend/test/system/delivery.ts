@@ -32,10 +32,16 @@ export async function attempt(user: User, method: string, path: string, body?: u
  * role's job). Only what the api answered 2xx is returned: a write refused during a fault
  * is not "accepted".
  */
-export async function workload(user: User, label: string, n: number, remindAt: Date, onBatch?: (i: number) => void): Promise<Accepted[]> {
+export async function workload(
+  user: User,
+  label: string,
+  n: number,
+  remindAt: Date,
+  onBatch?: (i: number) => void | Promise<void>,
+): Promise<Accepted[]> {
   const accepted: Accepted[] = [];
   for (let i = 0; i < n; i += 5) {
-    onBatch?.(i);
+    await onBatch?.(i);
     const batch = await Promise.all(
       Array.from({ length: Math.min(5, n - i) }, async (_, j) => {
         const k = i + j;
