@@ -84,8 +84,18 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // `on`, not `once`: a library may exit the process on a signal when it finds no other
+  // listener (the agents SDK's tracing does, after its own async cleanup), and a `once`
+  // listener is already gone by then — the process would exit mid-drain. A second signal
+  // finds the shutdown under way (stop() is idempotent) and is only logged.
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return void core.logger.warn({ signal }, 'shutdown already in progress');
+    stopping = true;
+    shutdown(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 main().catch((err) => {
