@@ -17,13 +17,19 @@ export interface User {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
 }
 
-/** fetch, naming the request when it fails: undici's bare "fetch failed" does not say which one. */
+/**
+ * fetch, naming the request when it fails: undici's bare "fetch failed" does not say which
+ * one. The error's cause stays the socket's own error (SocketError: other side closed,
+ * ECONNRESET …), so callers that sort failures by cause still can.
+ */
 export async function request(url: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause;
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: err });
+    throw new Error(`${init?.method ?? 'GET'} ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, {
+      cause: cause ?? err,
+    });
   }
 }
 
