@@ -15,7 +15,11 @@ function clusterBin(): string {
 }
 const BIN = clusterBin();
 export const NAMESPACE = process.env.KAIROS_NAMESPACE ?? 'kairos';
-const run = promisify(execFile);
+
+/** A command's stdout, without blocking the event loop (see kubectl). */
+async function run(file: string, args: string[]): Promise<string> {
+  return (await promisify(execFile)(file, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 900_000 })).stdout;
+}
 
 /**
  * kubectl, without blocking the event loop: a test keeps traffic flowing while it waits on
@@ -24,20 +28,14 @@ const run = promisify(execFile);
  * time out, pings go unanswered, figures measure the test runner instead of the release.
  */
 export async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(join(BIN, 'kubectl'), args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 900_000 });
-  return stdout;
+  return run(join(BIN, 'kubectl'), args);
 }
 
 /** A script of deploy/cluster (managed.sh, images.sh, cluster.sh …), asynchronously as kubectl. */
 export async function clusterScript(script: string, ...args: string[]): Promise<string> {
   const root = process.env.KAIROS_ROOT;
   if (!root) throw new Error('KAIROS_ROOT is not set: run the cluster tests with `npm run test:cluster`');
-  const { stdout } = await run('bash', [join(root, 'deploy/cluster', script), ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    timeout: 900_000,
-  });
-  return stdout;
+  return run('bash', [join(root, 'deploy/cluster', script), ...args]);
 }
 
 // Objects are whatever the API server returns; tests assert on the fields they need.
@@ -49,6 +47,11 @@ export async function getJson(...args: string[]): Promise<any> {
 /** Runs a Node.js snippet inside a pod's app container (the images carry node, not curl). */
 export async function inPod(pod: string, container: string, script: string): Promise<string> {
   return kubectl('exec', '-n', NAMESPACE, pod, '-c', container, '--', 'node', '--input-type=module', '-e', script);
+}
+
+/** Deletes the pods a label selector matches, without waiting for them to go. */
+export async function deletePods(selector: string, namespace = NAMESPACE): Promise<void> {
+  await kubectl('delete', 'pod', '-n', namespace, '-l', selector, '--wait=false');
 }
 
 /** A component's pods that are not being deleted (new ones may not be Ready yet). */

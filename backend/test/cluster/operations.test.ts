@@ -17,7 +17,7 @@ import {
   type Accepted,
 } from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
-import { NAMESPACE, clusterScript, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
+import { NAMESPACE, clusterScript, deletePods, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
 const ROOT = process.env.KAIROS_ROOT!;
@@ -178,7 +178,7 @@ describe('autoscaling on consumer lag (KEDA)', () => {
     const users = await Promise.all(Array.from({ length: 20 }, (_, i) => signUp(`backlog-${i}`)));
     const accepted = new Map<User, Accepted[]>(users.map((u) => [u, []]));
     const t0 = performance.now();
-    await kubectl('delete', 'pod', '-n', NAMESPACE, '-l', 'app.kubernetes.io/component=audit', '--wait=false');
+    await deletePods('app.kubernetes.io/component=audit');
     let maxLag = 0;
     await Promise.all(
       users.map(async (u) => {
@@ -358,14 +358,12 @@ describe('rolling updates under load', () => {
 });
 
 describe('failover: nothing lost, nothing twice', () => {
-  const kill = (selector: string, ns = NAMESPACE) => kubectl('delete', 'pod', '-n', ns, '-l', selector, '--wait=false');
-
   it('a consumer pod deleted while the api writes', async () => {
     const user = await signUp('consumer-deleted');
     const remindAt = new Date(Date.now() + 40_000);
     const before = await workload(user, 'Before audit delete', 20, remindAt);
     const since = performance.now();
-    await kill('app.kubernetes.io/component=audit');
+    await deletePods('app.kubernetes.io/component=audit');
     const during = await workload(user, 'While audit restarts', 20, remindAt);
     expect(during).toHaveLength(20); // the api accepts writes while a consumer is away
     figure('failover: audit pod deleted → recovered', await untilRecovered(user, 'audit pod deleted', since), 's');
@@ -380,7 +378,7 @@ describe('failover: nothing lost, nothing twice', () => {
     const accepted = await workload(user, 'Mid-relay', 60, remindAt, async (i) => {
       if (i === 30) {
         since = performance.now();
-        await kill('app.kubernetes.io/component=api');
+        await deletePods('app.kubernetes.io/component=api');
       }
     });
     expect(accepted.length).toBeGreaterThanOrEqual(30);
@@ -395,7 +393,7 @@ describe('failover: nothing lost, nothing twice', () => {
     const accepted = await workload(user, 'Pending reminder', 30, remindAt);
     await untilRelayed(user, accepted, 'writes relayed (their reminder jobs scheduled)');
     const since = performance.now();
-    await kill('app=dapr-scheduler-server', 'dapr-system');
+    await deletePods('app=dapr-scheduler-server', 'dapr-system');
     await kubectl('rollout', 'status', '-n', 'dapr-system', 'statefulset/dapr-scheduler-server', '--timeout=300s');
     figure('failover: scheduler restarted → recovered', await untilRecovered(user, 'Dapr scheduler restart', since), 's');
     expect(Date.now(), 'the reminders were still pending when the scheduler came back').toBeLessThan(remindAt.getTime());
