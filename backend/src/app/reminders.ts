@@ -12,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION, TOPICS, type OutboxRecord, type ReminderJobPayload } from '../domain/events.js';
 import { reminderInstants } from '../domain/reminders.js';
+import { coalescing } from './batching.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
+import { traceparentOf } from '../observability/tracing.js';
 import type { Clock, JobScheduler, TaskRepository, UnitOfWork } from '../ports/index.js';
 
 /** An outbox record of reminder jobs to (re)schedule and to cancel for one task. */
@@ -36,33 +38,57 @@ export type ReminderJobHandler = (name: string, payload: ReminderJobPayload, due
 
 export type ReminderOutcome = 'published' | 'stale';
 
+/** A due reminder job: its name and the data it was scheduled with. */
+export interface DueReminder {
+  name: string;
+  payload: ReminderJobPayload;
+  /** The job callback's trace, which the reminder's event continues. */
+  traceparent: string | undefined;
+}
+
+/**
+ * Fires reminder jobs. Jobs that come due together (a burst: many reminders at the same
+ * minute) are handled as batches — their tasks read in one query, the events of the live
+ * ones appended in one statement — instead of two round trips each, which queued a
+ * burst's callbacks behind one another in the connection pool. A lone job runs at once.
+ */
 export function createReminderFiring(deps: { uow: UnitOfWork; reader: TaskRepository; clock: Clock }) {
-  return async function fireReminder(name: string, payload: ReminderJobPayload): Promise<ReminderOutcome> {
-    const task = await deps.reader.get(payload.user_id, payload.task_id);
-    if (!task || !reminderInstants(task).some((j) => j.name === name)) return 'stale';
-    const event_id = randomUUID();
-    await deps.uow.run((tx) =>
-      tx.outbox.append([
-        {
-          kind: 'event',
+  async function fireAll(jobs: DueReminder[]): Promise<ReminderOutcome[]> {
+    const tasks = await deps.reader.getMany(jobs.map((j) => ({ userId: j.payload.user_id, id: j.payload.task_id })));
+    const byKey = new Map(tasks.map((t) => [`${t.user_id}/${t.id}`, t]));
+    const records: OutboxRecord[] = [];
+    const outcomes = jobs.map(({ name, payload, traceparent }): ReminderOutcome => {
+      const task = byKey.get(`${payload.user_id}/${payload.task_id}`);
+      // deleted, completed or moved since the job was scheduled: a stale job never notifies
+      if (!task || !reminderInstants(task).some((j) => j.name === name)) return 'stale';
+      const event_id = randomUUID();
+      records.push({
+        kind: 'event',
+        event_id,
+        topic: TOPICS.reminders,
+        type: 'reminder.due',
+        user_id: task.user_id,
+        ...(traceparent ? { traceparent } : {}),
+        payload: {
           event_id,
-          topic: TOPICS.reminders,
-          type: 'reminder.due',
+          schema_version: SCHEMA_VERSION,
+          task_id: task.id,
+          title: task.title,
+          due_at: task.due_at,
+          remind_at: payload.remind_at,
           user_id: task.user_id,
-          payload: {
-            event_id,
-            schema_version: SCHEMA_VERSION,
-            task_id: task.id,
-            title: task.title,
-            due_at: task.due_at,
-            remind_at: payload.remind_at,
-            user_id: task.user_id,
-            timestamp: deps.clock.now().toISOString(),
-          },
+          timestamp: deps.clock.now().toISOString(),
         },
-      ]),
-    );
-    return 'published';
+      });
+      return 'published';
+    });
+    if (records.length) await deps.uow.run((tx) => tx.outbox.append(records));
+    return outcomes;
+  }
+  const fire = coalescing(fireAll);
+  return function fireReminder(name: string, payload: ReminderJobPayload): Promise<ReminderOutcome> {
+    // the batch runs in the context of whichever call started it: each job keeps its own trace
+    return fire({ name, payload, traceparent: traceparentOf() });
   };
 }
 export type FireReminder = ReturnType<typeof createReminderFiring>;

@@ -60,6 +60,8 @@ export type NewTaskRow = Required<NewTask> & { series_id: string | null; occurre
 /** Task persistence, always scoped to one owner. Runs inside a unit of work. */
 export interface TaskRepository {
   get(userId: string, id: number): Promise<Task | null>;
+  /** Several tasks in one read, each by its owner and id; the ones that exist, in no particular order. */
+  getMany(keys: readonly { userId: string; id: number }[]): Promise<Task[]>;
   list(userId: string, query: ListQuery): Promise<Page<Task>>;
   tags(userId: string): Promise<TagCount[]>;
   insert(userId: string, task: NewTaskRow): Promise<Task>;

@@ -131,6 +131,9 @@ export function insertValues(userId: string, t: NewTaskRow): unknown[] {
   ];
 }
 const GET = `select ${TASK_JSON} as j from tasks where user_id = $1 and id = $2`;
+/** The keys travel as one JSON array, so the statement's text is the same for any number. */
+const GET_MANY = `select t.${TASK_JSON} as j from tasks t
+  join jsonb_to_recordset($1::text::jsonb) as k(user_id text, id int) on t.user_id = k.user_id and t.id = k.id`;
 const FIND_OCCURRENCE = `select ${TASK_JSON} as j from tasks where user_id = $1 and series_id = $2::uuid and occurrence = $3 limit 1`;
 const TAGS = `select tag, count(*)::int as count, count(*) filter (where not completed)::int as open
   from tasks, unnest(tags) as tag where user_id = $1
@@ -178,6 +181,12 @@ export function createTaskRepository(db: Db): TaskRepository {
 
   return {
     get,
+
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      const rows = await sql.query<JsonRow>(GET_MANY, [JSON.stringify(keys.map((k) => ({ user_id: k.userId, id: k.id })))]);
+      return rows.map((r) => JSON.parse(r.j) as Task);
+    },
 
     async list(userId, query): Promise<Page<Task>> {
       const p = new Params();
