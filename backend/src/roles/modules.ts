@@ -14,7 +14,7 @@ import { assistantRoutes } from './assistant.js';
 import type { Platform, RoutePlugin } from '../adapters/platform.js';
 import { createHousekeeping } from '../adapters/postgres/housekeeping.js';
 import { createOutboxRelay, type OutboxRelay } from '../adapters/postgres/outbox-relay.js';
-import { createUnitOfWork } from '../adapters/postgres/outbox.js';
+import { createUnitOfWork, OUTBOX_CHANNEL } from '../adapters/postgres/outbox.js';
 import { createTaskRepository } from '../adapters/postgres/task-repository.js';
 import {
   createAuditStore,
@@ -136,7 +136,9 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
     const { core, platform } = ctx;
     const { fireReminder, setKick } = ctx.use('taskCore');
     const relay = createOutboxRelay({
-      db: core.database.db,
+      // its own connection: under a burst of requests or job callbacks the shared pool
+      // has a queue, and the relay's lease waiting in it held every event back
+      db: core.database.dedicated('relay', 1),
       pollMs: core.config.KAIROS_OUTBOX_POLL_MS,
       onError: (err) => core.logger.warn({ err }, 'outbox relay: dispatch failed; retrying'),
       dispatch: createRelayDispatch({
@@ -148,8 +150,26 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
     setKick(() => relay.kick());
     platform.onReminderJob(reminderJobHandler(fireReminder, core.metrics));
     const stopBacklog = watchBacklog(core, relay);
-    ctx.onStart.push(() => relay.start());
-    ctx.onStop.push(stopBacklog, () => relay.stop(core.config.KAIROS_SHUTDOWN_TIMEOUT_MS));
+    let unlisten: (() => Promise<void>) | undefined;
+    ctx.onStart.push(async () => {
+      relay.start();
+      // other processes' commits (the notifier's notifications, other api replicas) wake it
+      // too; without the listener it finds them at its next poll
+      unlisten = await core.database
+        .onNotify(OUTBOX_CHANNEL, () => relay.kick())
+        .catch((err: unknown) => {
+          core.logger.warn(
+            { err },
+            `outbox relay: cannot LISTEN; other processes' events wait for the ${core.config.KAIROS_OUTBOX_POLL_MS} ms poll`,
+          );
+          return undefined;
+        });
+    });
+    ctx.onStop.push(
+      stopBacklog,
+      async () => unlisten?.(),
+      () => relay.stop(core.config.KAIROS_SHUTDOWN_TIMEOUT_MS),
+    );
   },
 
   api(ctx) {

@@ -1,11 +1,12 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlRunner } from '../../src/adapters/postgres/db.js';
 import { createUnitOfWork } from '../../src/adapters/postgres/outbox.js';
 import { auditLog, outbox, tasks } from '../../src/adapters/postgres/schema.js';
 import { createTaskService } from '../../src/app/tasks.js';
 import { createTaskRepository } from '../../src/adapters/postgres/task-repository.js';
 import { systemClock, type NewTaskRow } from '../../src/ports/index.js';
-import { eventually, startTestApp, type TestApp, type TestUser } from './harness.js';
+import { eventually, startTestApp, usingPostgres, type TestApp, type TestUser } from './harness.js';
 
 let t: TestApp;
 let u: TestUser;
@@ -216,4 +217,32 @@ describe('transactional outbox', () => {
     const audit = await db().select().from(auditLog).where(eq(auditLog.taskId, task.id));
     expect(audit).toHaveLength(2);
   });
+
+  // PGlite lives in one process, whose commits wake its relay in-process; PostgreSQL is
+  // shared, and another process's commits reach the relay as a NOTIFY.
+  it.skipIf(!usingPostgres)(
+    '(PostgreSQL) a NOTIFY from another connection wakes the listener, also after its connection was lost',
+    async () => {
+      const channel = `kairos_test_${process.pid}`;
+      let woken = 0;
+      const unlisten = await t.core.database.onNotify(channel, () => woken++);
+      const listeners = () =>
+        sqlRunner(db()).query<{ pid: number }>(`select pid from pg_stat_activity where application_name = 'kairos-listen' and query = $1`, [
+          `listen "${channel}"`,
+        ]);
+      try {
+        await db().execute(sql`select pg_notify(${channel}, '')`);
+        await eventually(async () => woken === 1, 3000);
+        // the server ends the listening connection (a restart, a failover)
+        for (const { pid } of await listeners()) await sqlRunner(db()).query('select pg_terminate_backend($1)', [pid]);
+        // reopened, and woken once in case a notification was missed meanwhile
+        await eventually(async () => woken === 2 && (await listeners()).length === 1, 10_000);
+        await db().execute(sql`select pg_notify(${channel}, '')`);
+        await eventually(async () => woken === 3, 3000);
+      } finally {
+        await unlisten();
+      }
+      await eventually(async () => (await listeners()).length === 0, 3000);
+    },
+  );
 });

@@ -81,6 +81,18 @@ export interface Database {
   /** Applies pending migrations (idempotent; serialised across processes). */
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * A handle on connections of its own (PostgreSQL: a separate pool of `max`, opened on
+   * first use and closed with the rest), for work that must not queue behind request
+   * traffic in the shared pool — the outbox relay, whose lease would otherwise wait behind
+   * every request and job callback of a burst. PGlite has one connection: the same handle.
+   */
+  dedicated(name: string, max: number): Db;
+  /**
+   * Calls `fn` on every NOTIFY on `channel` from any process (PostgreSQL: one connection
+   * of its own that LISTENs, reopened after a loss). Returns the unsubscribe.
+   */
+  onNotify(channel: string, fn: () => void): Promise<() => Promise<void>>;
   /** Connections in use / idle / waiting (PostgreSQL pool), for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -95,8 +107,8 @@ export async function openDatabase(opts: { url?: string; dataDir?: string; poolM
   return openPglite(opts.dataDir ?? './.data');
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, application_name: 'kairos' });
+function openPool(url: string, max: number, applicationName: string): { pool: pg.Pool; db: Db } {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, application_name: applicationName });
   // A pool error (e.g. the server restarted) must not crash the process; queries retry on new connections.
   pool.on('error', () => {});
   // The same for a client that is checked out but between statements (inside a
@@ -106,9 +118,20 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   remember(db, pgRunner(pool));
+  return { pool, db };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const { pool, db } = openPool(url, max, 'kairos');
+  const dedicated = new Map<string, { pool: pg.Pool; db: Db }>();
   return {
     db,
     kind: 'postgres',
+    dedicated(name, poolMax) {
+      let own = dedicated.get(name);
+      if (!own) dedicated.set(name, (own = openPool(url, poolMax, `kairos-${name}`)));
+      return own.db;
+    },
     async migrate() {
       const client = await pool.connect();
       try {
@@ -124,7 +147,51 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       await pool.query('select 1');
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => pool.end(),
+    onNotify: (channel, fn) => listenWithReconnect(url, channel, fn),
+    close: async () => {
+      await Promise.all([pool.end(), ...[...dedicated.values()].map((d) => d.pool.end())]);
+    },
+  };
+}
+
+/**
+ * A connection that LISTENs on `channel` and calls `fn` per notification. When it is lost
+ * (the server restarted), it is opened again after a growing pause (≤ 10 s) and `fn` is
+ * called once, as a notification may have been missed meanwhile.
+ */
+async function listenWithReconnect(url: string, channel: string, fn: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retryMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, application_name: 'kairos-listen' });
+    c.on('notification', () => fn());
+    c.on('error', () => reopen(c));
+    c.on('end', () => reopen(c));
+    await c.connect();
+    await c.query(`listen "${channel.replaceAll('"', '""')}"`);
+    client = c;
+    retryMs = 0;
+  };
+  const reopen = (lost: pg.Client) => {
+    if (stopped || client !== lost) return;
+    client = undefined;
+    lost.end().catch(() => {});
+    retryMs = Math.min(retryMs ? retryMs * 2 : 200, 10_000);
+    timer = setTimeout(() => {
+      connect().then(fn, () => {
+        client = lost; // let the next failure schedule the next attempt
+        reopen(lost);
+      });
+    }, retryMs);
+    timer.unref();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => {});
   };
 }
 
@@ -144,6 +211,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     async ping() {
       await db.execute(sql`select 1`);
     },
+    dedicated: () => db,
+    // the database lives in this process: every commit is this process's own, and whoever
+    // commits tells its listeners in-process
+    onNotify: async () => async () => {},
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => client.close(),
   };
