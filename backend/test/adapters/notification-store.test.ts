@@ -28,6 +28,10 @@ describe('notification store: insertMany', () => {
     expect(stored.map((n) => n?.task_id)).toEqual([1, 2, 3]);
     expect(new Set(stored.map((n) => n?.id)).size).toBe(3);
     expect(stored[0]).toMatchObject({ title: 'task 1', due_at: null, remind_at: '2026-11-24T10:00:00.000Z', read_at: null });
+    // what the insert answers (it goes out on the WebSocket) is what a later read returns
+    for (const [i, n] of stored.entries()) {
+      expect((await store.list(batch[i]!.user_id, { unreadOnly: false, limit: 50 })).items).toEqual([n]);
+    }
   });
 
   it('answers null for an event already stored, and for the second copy of an event in the same batch', async () => {

@@ -12,7 +12,7 @@ import type {
   ViewStore,
 } from '../../ports/index.js';
 import { TOPICS } from '../../domain/events.js';
-import type { Db } from './db.js';
+import { sqlRunner, type Db } from './db.js';
 import { auditLog, notifications, outbox, processedEvents, savedViews, user, userPreferences } from './schema.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -60,30 +60,40 @@ function toNotification(r: typeof notifications.$inferSelect): Notification {
   };
 }
 
+/**
+ * A delivery's notifications in one plain statement (a query builder cost the notifier more
+ * CPU than the database under a burst of reminders); an event already stored is skipped.
+ */
+const INSERT_NOTIFICATIONS = `insert into notifications (event_id, user_id, task_id, title, due_at, remind_at)
+  select event_id, user_id, task_id, title, due_at, remind_at
+  from jsonb_to_recordset($1::text::jsonb)
+    as r(event_id uuid, user_id text, task_id int, title text, due_at timestamptz, remind_at timestamptz)
+  on conflict (event_id) do nothing
+  returning id, event_id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`;
+
 export function createNotificationStore(db: Db): NotificationStore {
   return {
     async insertMany(ns) {
       if (ns.length === 0) return [];
-      const rows = await db
-        .insert(notifications)
-        .values(
-          ns.map((n) => ({
-            eventId: n.event_id,
-            userId: n.user_id,
-            taskId: n.task_id,
-            title: n.title,
-            dueAt: n.due_at ? new Date(n.due_at) : null,
-            remindAt: new Date(n.remind_at),
-          })),
-        )
-        .onConflictDoNothing({ target: notifications.eventId })
-        .returning();
+      // one statement whatever the batch size: the rows travel as one JSON array
+      const rows = await sqlRunner(db).query<{ id: string | number; event_id: string; created_at: string }>(INSERT_NOTIFICATIONS, [
+        JSON.stringify(ns.map((n) => ({ ...n, due_at: n.due_at ?? null }))),
+      ]);
       // RETURNING gives the inserted rows only, in no promised order: match them by event id
-      const inserted = new Map(rows.map((r) => [r.eventId, toNotification(r)]));
+      const inserted = new Map(rows.map((r) => [r.event_id, r]));
       return ns.map((n) => {
-        const stored = inserted.get(n.event_id) ?? null;
+        const row = inserted.get(n.event_id);
         inserted.delete(n.event_id); // the same event twice in one batch is stored once
-        return stored;
+        if (!row) return null;
+        return {
+          id: Number(row.id),
+          task_id: n.task_id,
+          title: n.title,
+          due_at: n.due_at ? new Date(n.due_at).toISOString() : null,
+          remind_at: new Date(n.remind_at).toISOString(),
+          created_at: row.created_at,
+          read_at: null,
+        };
       });
     },
     async list(userId, { unreadOnly, limit }) {
