@@ -160,7 +160,8 @@ derived from this list, so they cannot drift apart.
 - name: task-events
   pubsub: kairos-pubsub
   topic: task-events
-  route: /events/task-events
+  route: /events/task-events/bulk
+  bulk: {maxMessagesCount: 100, maxAwaitDurationMs: 5}
   components: [recurrence, audit]
 - name: reminders
   pubsub: kairos-pubsub
@@ -171,7 +172,8 @@ derived from this list, so they cannot drift apart.
 - name: task-updates
   pubsub: kairos-broadcast
   topic: task-updates
-  route: /events/task-updates
+  route: /events/task-updates/bulk
+  bulk: {maxMessagesCount: 100, maxAwaitDurationMs: 5}
   components: [realtime]
 {{- end -}}
 
