@@ -27,6 +27,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { fmt, signUp } from './lib.mjs';
+import { countStackCpu, formatStackCpu } from './stack-cpu.mjs';
 
 const API = process.env.KAIROS_API ?? 'http://127.0.0.1:4000';
 const REALTIME = process.env.KAIROS_REALTIME ?? 'ws://127.0.0.1:4004';
@@ -148,6 +149,7 @@ async function latencyRun(users, rate) {
     consumers.map(([c, topic]) => scrapeHistogram(c, 'kairos_event_e2e_latency_seconds', (l) => l.consumer === c && l.topic === topic)),
   );
   const total = Math.round(rate * DURATION);
+  const cpu = countStackCpu(STACK_DIR);
   const errors = [];
   const apiLatency = [];
   const pending = [];
@@ -181,6 +183,7 @@ async function latencyRun(users, rate) {
   const deadline = drainStarted + DRAIN_LIMIT_S * 1000;
   while (seenAt.size < total - errors.length && Date.now() < deadline) await sleep(100);
   const drainSeconds = (Date.now() - drainStarted) / 1000;
+  const stackCpu = cpu.stop(total);
   await sleep(1000); // the last handled events reach the histograms
   const after = await Promise.all(
     consumers.map(([c, topic]) => scrapeHistogram(c, 'kairos_event_e2e_latency_seconds', (l) => l.consumer === c && l.topic === topic)),
@@ -230,6 +233,7 @@ async function latencyRun(users, rate) {
     drain_after_send_s: drainSeconds,
     client_ms: client,
     server,
+    stack_cpu: stackCpu,
   };
 }
 
@@ -293,8 +297,12 @@ async function reminderRun(users) {
   }
   const createSeconds = (Date.now() - created) / 1000;
   if (Date.now() > dueAt) throw new Error(`creating ${REMINDERS} reminders took ${createSeconds} s, past their due time`);
+  // the stack's CPU from just before the due second until the last notification
+  await sleep(dueAt - 500 - Date.now());
+  const cpu = countStackCpu(STACK_DIR);
   const deadline = dueAt + 60_000;
-  while (received.size < REMINDERS && Date.now() < deadline) await sleep(200);
+  while (received.size < REMINDERS && Date.now() < deadline) await sleep(50);
+  const stackCpu = cpu.stop(REMINDERS);
   await sleep(2000); // late duplicates, if any, would arrive now
   for (const ws of sockets) ws.close();
   const lateAfter = await scrapeHistogram('api', 'kairos_reminder_lateness_seconds');
@@ -310,6 +318,7 @@ async function reminderRun(users) {
     client_lateness_ms: quantiles(lateness),
     job_fired: d.at(-1)?.[1] ?? 0,
     job_lateness_ms: { p50: bucketQuantile(d, 50) * 1000, p99: bucketQuantile(d, 99) * 1000, max_le: maxBound(d) * 1000 },
+    stack_cpu: stackCpu,
   };
 }
 
@@ -387,6 +396,7 @@ try {
       console.log(
         `  client (request sent → WebSocket update): ${r.delivered_to_client}/${r.sent} received (drained ${fmt(r.drain_after_send_s)} s after the last request), p50 ${r.client_ms.p50} ms, p90 ${r.client_ms.p90} ms, p99 ${r.client_ms.p99} ms, max ${r.client_ms.max} ms`,
       );
+      console.log(`  ${formatStackCpu(r.stack_cpu, 'create')}`);
       await sleep(5000); // let the system settle between runs
     }
   }
@@ -400,6 +410,7 @@ try {
     console.log(
       `  lateness at the client: p50 ${r.client_lateness_ms.p50} ms, p99 ${r.client_lateness_ms.p99} ms, max ${r.client_lateness_ms.max} ms; job fired late p50 ${fmt(r.job_lateness_ms.p50)} ms, p99 ${fmt(r.job_lateness_ms.p99)} ms (${r.job_fired} jobs)`,
     );
+    console.log(`  ${formatStackCpu(r.stack_cpu, 'reminder')}`);
   }
   if (PARTS.includes('resume')) {
     console.log('\nkill -9 of the audit consumer while events keep coming…');

@@ -108,11 +108,19 @@ export async function outboxDrained(url, timeoutMs = 300_000) {
 
 export async function signUp(url, name = 'bench') {
   const email = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const res = await fetch(`${url}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'bench-password-1', name }),
-  });
+  const signUpOnce = () =>
+    fetch(`${url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'bench-password-1', name }),
+    });
+  let res = await signUpOnce();
+  // sign-ups are rate limited per client: a bench run right after another waits its turn
+  for (let attempt = 0; res.status === 429 && attempt < 20; attempt++) {
+    const waitS = Number(res.headers.get('retry-after')) || 1;
+    await new Promise((r) => setTimeout(r, waitS * 1000));
+    res = await signUpOnce();
+  }
   if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers
     .getSetCookie()
