@@ -2,7 +2,9 @@
 // It plays a Kairos consumer behind its daprd and records what Dapr sends it:
 //   GET  /healthz                       200
 //   GET  /dapr/subscribe                programmatic subscription to task-events.dlq
-//   POST /events/task-events            CloudEvent from the declarative subscription;
+//   POST /events/task-events/bulk       the declarative subscription's bulk delivery (entries,
+//                                       a status each: data.reject === true -> DROP);
+//   POST /events/task-events            CloudEvent from a subscription without bulk delivery:
 //                                       data.reject === true -> 404 (non-retriable)
 //   POST /events/task-events-dlq        dead letters
 //   POST /job/<name>                    Dapr Jobs callback
@@ -59,6 +61,15 @@ const server = http.createServer(async (req, res) => {
     received.events.push({ at, headers, body });
     if (body?.data?.reject === true) return send(res, 404, { error: 'rejected by smoke app' });
     return send(res, 200, { status: 'SUCCESS' });
+  }
+  // the repo's task-events subscription delivers in bulk: each entry is one CloudEvent, and
+  // its status plays the part of the single route's answer (DROP = dead-letter at once)
+  if (req.method === 'POST' && url.pathname === '/events/task-events/bulk') {
+    const statuses = (body?.entries ?? []).map((entry) => {
+      received.events.push({ at, headers, body: entry.event });
+      return { entryId: entry.entryId, status: entry.event?.data?.reject === true ? 'DROP' : 'SUCCESS' };
+    });
+    return send(res, 200, { statuses });
   }
   if (req.method === 'POST' && url.pathname === '/events/task-events-dlq') {
     received.deadLetters.push({ at, headers, body });

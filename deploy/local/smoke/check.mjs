@@ -93,7 +93,7 @@ await check('state: save/get with ttlInSeconds on kairos-state', async () => {
 });
 
 // (a) publish -> subscription route, CloudEvent with traceparent
-await check('pubsub: publish to task-events is delivered to /events/task-events', async () => {
+await check('pubsub: publish to task-events is delivered to the subscription route (bulk: /events/task-events/bulk)', async () => {
   const traceId = randomBytes(16).toString('hex');
   const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
   const data = { schema_version: 1, event_type: 'created', task_id: 1, marker: `ok-${run}` };
@@ -116,7 +116,7 @@ await check('pubsub: publish to task-events is delivered to /events/task-events'
 });
 
 // (b) non-retriable rejection -> dead-letter topic
-await check('pubsub: an event the app rejects (404) lands on task-events.dlq', async () => {
+await check('pubsub: an event the app drops (DROP in a bulk delivery, 404 on a single one) lands on task-events.dlq', async () => {
   const data = { schema_version: 1, event_type: 'created', reject: true, marker: `dlq-${run}` };
   const r = await call('POST', '/v1.0/publish/kairos-pubsub/task-events', data);
   expect(r.status === 204, `publish: status ${r.status}: ${r.text}`);
@@ -124,7 +124,7 @@ await check('pubsub: an event the app rejects (404) lands on task-events.dlq', a
     (await received()).deadLetters.find((e) => e.body?.data?.marker === data.marker),
   );
   const attempts = (await received()).events.filter((e) => e.body?.data?.marker === data.marker).length;
-  expect(attempts === 1, `the app saw the rejected event ${attempts} times (404 must not be retried)`);
+  expect(attempts === 1, `the app saw the rejected event ${attempts} times (a drop must not be retried)`);
   return `dead letter topic=${dl.body.topic}, original id ${dl.body.id}`;
 });
 
