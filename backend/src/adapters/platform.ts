@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Consumer } from '../app/consumer.js';
 import type { NextOccurrence } from '../app/recurrence.js';
-import type { ReminderJobHandler } from '../app/reminders.js';
+import type { FireDueJobs } from '../app/reminders.js';
 import type { TaskService } from '../app/tasks.js';
 import type { EventPublisher, JobScheduler, Mailer, ProcessedEvents } from '../ports/index.js';
 import type { ConversationStore } from '../ports/conversations.js';
@@ -38,8 +38,8 @@ export interface Platform {
   // ── inbound ──
   /** Delivers a topic's events to the consumer, through app/delivery.ts. */
   subscribe(consumer: Consumer): void;
-  /** Calls `handler` when a reminder job fires. */
-  onReminderJob(handler: ReminderJobHandler): void;
+  /** Calls `fire` when the schedule's alarm says jobs are due (with the alarm's instant). */
+  onJobsDue(fire: FireDueJobs): void;
   /** Serves `nextOccurrence` calls with this process's task service. */
   serveNextOccurrence(tasks: Pick<TaskService, 'createNextOccurrence'>): void;
   /** Runs `sweep` when the platform's housekeeping schedule says so. */

@@ -2,20 +2,21 @@
  * Reminders, from a task's edit to the `reminders` event:
  * - A task change appends a `reminder-jobs` record to the outbox (app/task-events.ts:
  *   which jobs to add, which to drop). The relay hands it to `applyReminderJobs`, which
- *   cancels and schedules them on the platform's job scheduler (embedded: a table and a
- *   timer; distributed: the Dapr Jobs API).
- * - When a job fires (`reminderJobHandler`), the task is read again: a reminder for a
- *   task that was deleted, completed or moved since is dropped, so a stale job can never
- *   notify. A live one becomes a `reminders` event, written to the outbox like every
- *   other event; the notifier (app/notifications.ts) takes it from there.
+ *   cancels and schedules them on the platform's job scheduler: a row of the schedule
+ *   (`scheduled_jobs`) and an alarm for its instant (embedded: one timer for the
+ *   earliest; distributed: one Dapr job per due instant, shared by every reminder due then).
+ * - When an alarm goes off (`createReminderFiring`), the due jobs are claimed and their
+ *   tasks read again: a reminder for a task that was deleted, completed or moved since is
+ *   dropped, so a stale job can never notify. A live one becomes a `reminders` event,
+ *   written to the outbox like every other event; the notifier (app/notifications.ts)
+ *   takes it from there.
  */
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION, TOPICS, type OutboxRecord, type ReminderJobPayload } from '../domain/events.js';
 import { reminderInstants } from '../domain/reminders.js';
-import { coalescing } from './batching.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { traceparentOf } from '../observability/tracing.js';
-import type { Clock, JobScheduler, TaskRepository, UnitOfWork } from '../ports/index.js';
+import type { Clock, JobScheduler, UnitOfWork } from '../ports/index.js';
 
 /** An outbox record of reminder jobs to (re)schedule and to cancel for one task. */
 export type ReminderJobsRecord = Extract<OutboxRecord, { kind: 'reminder-jobs' }>;
@@ -33,73 +34,103 @@ export function reminderJobScheduling(scheduler: JobScheduler, metrics: Pick<Pip
   };
 }
 
-/** A reminder job's callback (from either job scheduler). */
-export type ReminderJobHandler = (name: string, payload: ReminderJobPayload, dueAt: Date) => Promise<void>;
-
 export type ReminderOutcome = 'published' | 'stale';
 
-/** A due reminder job: its name and the data it was scheduled with. */
-export interface DueReminder {
-  name: string;
-  payload: ReminderJobPayload;
-  /** The job callback's trace, which the reminder's event continues. */
-  traceparent: string | undefined;
-}
+/** Fires what the schedule holds as due by an instant (a platform's alarm went off, or its sweep). */
+export type FireDueJobs = (upTo: Date) => Promise<void>;
+
+/** Jobs claimed per transaction: a burst of 1,000 is two reads, two appends and two commits. */
+const CLAIM_LIMIT = 500;
+
+const isReminderPayload = (p: unknown): p is ReminderJobPayload =>
+  typeof p === 'object' &&
+  p !== null &&
+  typeof (p as ReminderJobPayload).user_id === 'string' &&
+  Number.isInteger((p as ReminderJobPayload).task_id) &&
+  typeof (p as ReminderJobPayload).remind_at === 'string';
 
 /**
- * Fires reminder jobs. Jobs that come due together (a burst: many reminders at the same
- * minute) are handled as batches — their tasks read in one query, the events of the live
- * ones appended in one statement — instead of two round trips each, which queued a
- * burst's callbacks behind one another in the connection pool. A lone job runs at once.
+ * Fires due reminder jobs. One pass is one transaction: claim the due jobs (up to
+ * CLAIM_LIMIT), read their tasks in one query, append the live reminders' events in one
+ * statement, commit — the claim and the events commit together, so a job fires once, or
+ * again in full after a failure. Calls that arrive while a pass runs are folded into the
+ * next one: a burst of alarms (or of the sweep and an alarm) is one sequence of passes.
+ * Never early: a pass claims only jobs due by the later of the alarm's instant and now.
  */
-export function createReminderFiring(deps: { uow: UnitOfWork; reader: TaskRepository; clock: Clock }) {
-  async function fireAll(jobs: DueReminder[]): Promise<ReminderOutcome[]> {
-    const tasks = await deps.reader.getMany(jobs.map((j) => ({ userId: j.payload.user_id, id: j.payload.task_id })));
-    const byKey = new Map(tasks.map((t) => [`${t.user_id}/${t.id}`, t]));
-    const records: OutboxRecord[] = [];
-    const outcomes = jobs.map(({ name, payload, traceparent }): ReminderOutcome => {
-      const task = byKey.get(`${payload.user_id}/${payload.task_id}`);
-      // deleted, completed or moved since the job was scheduled: a stale job never notifies
-      if (!task || !reminderInstants(task).some((j) => j.name === name)) return 'stale';
-      const event_id = randomUUID();
-      records.push({
-        kind: 'event',
-        event_id,
-        topic: TOPICS.reminders,
-        type: 'reminder.due',
-        user_id: task.user_id,
-        ...(traceparent ? { traceparent } : {}),
-        payload: {
+export function createReminderFiring(deps: {
+  uow: UnitOfWork;
+  clock: Clock;
+  metrics: Pick<PipelineMetrics, 'reminderLateness' | 'remindersFired'>;
+}): FireDueJobs {
+  async function pass(upTo: Date): Promise<number> {
+    const traceparent = traceparentOf();
+    const { claimed, outcomes } = await deps.uow.run(async (tx) => {
+      const claimed = await tx.jobs.claimDue(upTo, CLAIM_LIMIT);
+      const jobs = claimed.filter((j) => isReminderPayload(j.payload));
+      const tasks = jobs.length
+        ? await tx.tasks.getMany(
+            jobs.map((j) => ({ userId: (j.payload as ReminderJobPayload).user_id, id: (j.payload as ReminderJobPayload).task_id })),
+          )
+        : [];
+      const byKey = new Map(tasks.map((t) => [`${t.user_id}/${t.id}`, t]));
+      const records: OutboxRecord[] = [];
+      const outcomes = claimed.map(({ name, payload }): ReminderOutcome => {
+        if (!isReminderPayload(payload)) return 'stale';
+        const task = byKey.get(`${payload.user_id}/${payload.task_id}`);
+        // deleted, completed or moved since the job was scheduled: a stale job never notifies
+        if (!task || !reminderInstants(task).some((j) => j.name === name)) return 'stale';
+        const event_id = randomUUID();
+        records.push({
+          kind: 'event',
           event_id,
-          schema_version: SCHEMA_VERSION,
-          task_id: task.id,
-          title: task.title,
-          due_at: task.due_at,
-          remind_at: payload.remind_at,
+          topic: TOPICS.reminders,
+          type: 'reminder.due',
           user_id: task.user_id,
-          timestamp: deps.clock.now().toISOString(),
-        },
+          ...(traceparent ? { traceparent } : {}),
+          payload: {
+            event_id,
+            schema_version: SCHEMA_VERSION,
+            task_id: task.id,
+            title: task.title,
+            due_at: task.due_at,
+            remind_at: payload.remind_at,
+            user_id: task.user_id,
+            timestamp: deps.clock.now().toISOString(),
+          },
+        });
+        return 'published';
       });
-      return 'published';
+      if (records.length) await tx.outbox.append(records);
+      return { claimed, outcomes };
     });
-    if (records.length) await deps.uow.run((tx) => tx.outbox.append(records));
-    return outcomes;
+    const now = deps.clock.now().getTime();
+    claimed.forEach((job, i) => {
+      deps.metrics.reminderLateness.observe(Math.max(0, now - job.dueAt.getTime()) / 1000);
+      deps.metrics.remindersFired.inc({ outcome: outcomes[i]! });
+    });
+    return claimed.length;
   }
-  const fire = coalescing(fireAll);
-  return function fireReminder(name: string, payload: ReminderJobPayload): Promise<ReminderOutcome> {
-    // the batch runs in the context of whichever call started it: each job keeps its own trace
-    return fire({ name, payload, traceparent: traceparentOf() });
-  };
-}
-export type FireReminder = ReturnType<typeof createReminderFiring>;
 
-/** Fires a reminder job and records its lateness and outcome. */
-export function reminderJobHandler(
-  fireReminder: FireReminder,
-  metrics: Pick<PipelineMetrics, 'reminderLateness' | 'remindersFired'>,
-): ReminderJobHandler {
-  return async (name, payload, dueAt) => {
-    metrics.reminderLateness.observe(Math.max(0, Date.now() - dueAt.getTime()) / 1000);
-    metrics.remindersFired.inc({ outcome: await fireReminder(name, payload) });
+  let running: Promise<void> | null = null;
+  let wanted: Date | null = null;
+  return function fireDue(upTo) {
+    if (!wanted || upTo > wanted) wanted = upTo;
+    running ??= (async () => {
+      try {
+        while (wanted) {
+          const now = deps.clock.now();
+          const until = wanted > now ? wanted : now;
+          wanted = null;
+          while ((await pass(until)) === CLAIM_LIMIT);
+        }
+      } catch (err) {
+        // every caller waiting on this run gets the error and retries (the alarm's retry policy, the timer's back-off)
+        wanted = null;
+        throw err;
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
   };
 }

@@ -77,10 +77,28 @@ export interface OutboxWriter {
   append(records: OutboxRecord[]): Promise<void>;
 }
 
+/** A scheduled job that has come due, as claimed by the transaction that fires it. */
+export interface DueJob {
+  name: string;
+  dueAt: Date;
+  payload: unknown;
+}
+
+/** The schedule's side that fires jobs: runs inside a unit of work. */
+export interface DueJobs {
+  /**
+   * Takes up to `limit` jobs due at or before `upTo` off the schedule, earliest first. They
+   * are gone once the transaction commits and back if it rolls back; jobs another
+   * transaction is claiming are skipped, so each job is claimed once.
+   */
+  claimDue(upTo: Date, limit: number): Promise<DueJob[]>;
+}
+
 export interface Tx {
   tasks: TaskRepository;
   outbox: OutboxWriter;
   notifications: NotificationStore;
+  jobs: DueJobs;
 }
 
 /** Runs `fn` in one database transaction; everything written through `tx` commits or rolls back together. */
@@ -130,7 +148,11 @@ export interface PublishedEvent {
  */
 export type EventPublisher = (topic: string, events: PublishedEvent[], batch?: { traceparent?: string }) => Promise<{ failed: string[] }>;
 
-/** Schedules a one-shot job at an exact instant (in-process timer persisted in the DB, or Dapr Jobs). */
+/**
+ * Schedules a one-shot job at an exact instant. In both modes the job is a row of the
+ * schedule (`scheduled_jobs`); what wakes a process at its time is the platform's alarm —
+ * an in-process timer, or one Dapr job per due instant.
+ */
 export interface JobScheduler {
   schedule(name: string, at: Date, payload: unknown): Promise<void>;
   cancel(name: string): Promise<void>;

@@ -29,7 +29,7 @@ import { notifierConsumer } from '../app/notifications.js';
 import { createRealtimeHub } from '../app/realtime.js';
 import { recurrenceConsumer } from '../app/recurrence.js';
 import { createRelayDispatch } from '../app/relay.js';
-import { createReminderFiring, reminderJobHandler, reminderJobScheduling } from '../app/reminders.js';
+import { createReminderFiring, reminderJobScheduling, type FireDueJobs } from '../app/reminders.js';
 import { createTaskService, type TaskService } from '../app/tasks.js';
 import { ConfigError } from '../config.js';
 import { createAuthenticate, type Authenticate } from '../http/authenticate.js';
@@ -43,7 +43,7 @@ import { modulesOf, type ModuleName, type Role } from './table.js';
 /** What modules provide to the modules that depend on them. */
 interface Provided {
   stores: ReturnType<typeof createStores>;
-  taskCore: { uow: UnitOfWork; tasks: TaskService; fireReminder: ReturnType<typeof createReminderFiring>; setKick(fn: () => void): void };
+  taskCore: { uow: UnitOfWork; tasks: TaskService; fireDue: FireDueJobs; setKick(fn: () => void): void };
   identity: {
     authenticate: Authenticate;
     auth?: IdentityProvider;
@@ -93,7 +93,7 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
     ctx.provide('taskCore', {
       uow,
       tasks: createTaskService({ uow, reader, clock: core.clock }),
-      fireReminder: createReminderFiring({ uow, reader, clock: core.clock }),
+      fireDue: createReminderFiring({ uow, clock: core.clock, metrics: core.metrics }),
       setKick: (fn) => (kick = fn),
     });
   },
@@ -134,7 +134,7 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
 
   relay(ctx) {
     const { core, platform } = ctx;
-    const { fireReminder, setKick } = ctx.use('taskCore');
+    const { fireDue, setKick } = ctx.use('taskCore');
     const relay = createOutboxRelay({
       // its own connection: under a burst of requests or job callbacks the shared pool
       // has a queue, and the relay's lease waiting in it held every event back
@@ -148,7 +148,7 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
       }),
     });
     setKick(() => relay.kick());
-    platform.onReminderJob(reminderJobHandler(fireReminder, core.metrics));
+    platform.onJobsDue(fireDue);
     const stopBacklog = watchBacklog(core, relay);
     let unlisten: (() => Promise<void>) | undefined;
     ctx.onStart.push(async () => {

@@ -27,6 +27,7 @@ export function daprPlatform(core: Core, sidecar: DaprSidecar): Platform {
     sidecar,
     appId: config.APP_ID ?? 'kairos-api',
     logger: core.logger,
+    db: core.database.db,
     observe: metricsObserver(core.metrics),
     mailFrom: config.KAIROS_MAIL_FROM,
     sidecarHttpPort: config.DAPR_HTTP_PORT,

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import { API_SIDECAR, connect, eventually, signUp, type User } from './client.js';
+import { alarmName } from '../../src/adapters/dapr/jobs.js';
 
 interface Mail {
   to: string[];
@@ -74,11 +75,19 @@ describe('task events reach their consumers through Kafka', () => {
     const all = (await a.call('GET', '/api/v1/tasks?q=daily%20through&status=all')).json.items;
     expect(all).toHaveLength(2);
     expect(next[0]).toMatchObject({ occurrence: 2, series_id: task.series_id, due_at: new Date(due.getTime() + 86_400_000).toISOString() });
-    // its reminder job exists in the Dapr scheduler
+    // its reminder is on the schedule, and the Dapr scheduler holds the alarm for its instant
     const history = (await a.call('GET', `/api/v1/tasks/${next[0].id}/history`)).json;
     expect(history.items[0].event_type).toBe('created');
-    const jobs = await fetch(`${API_SIDECAR}/v1.0-alpha1/jobs/${encodeURIComponent(await jobName(next[0]))}`);
-    expect(jobs.status).toBe(200);
+    const reminder = await reminderJob(next[0]);
+    const alarm = await eventually(
+      async () => {
+        const res = await fetch(`${API_SIDECAR}/v1.0-alpha1/jobs/${alarmName(new Date(reminder.remind_at))}`);
+        return res.status === 200 ? res : null;
+      },
+      5000,
+      'the reminder alarm in the Dapr scheduler',
+    );
+    expect(alarm.status).toBe(200);
   });
 
   it('"every weekday" completed on a Friday moves to Monday', async () => {
@@ -105,7 +114,7 @@ describe('task events reach their consumers through Kafka', () => {
   });
 });
 
-async function jobName(task: {
+async function reminderJob(task: {
   id: number;
   due_at: string;
   reminders: { minutes_before?: number }[];
@@ -113,7 +122,7 @@ async function jobName(task: {
   completed: boolean;
 }) {
   const { reminderInstants } = await import('../../src/domain/reminders.js');
-  return reminderInstants(task as never)[0]!.name;
+  return reminderInstants(task as never)[0]!;
 }
 
 describe('reminders on the Dapr Jobs API', () => {

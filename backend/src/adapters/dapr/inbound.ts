@@ -8,7 +8,7 @@
  * - POST /events/<topic>/bulk — a bulk subscription delivery (up to maxMessagesCount
  *   CloudEvents): a status per entry with the same meaning, the valid ones handled
  *   together (`handleBatch`: one transaction for the lot).
- * - POST /job/<name>      — a Dapr Jobs callback (reminders).
+ * - POST /job/<name>      — a Dapr Jobs callback: a reminder alarm (every job due by its instant).
  * - POST /internal/tasks/next-occurrence — service invocation from the recurrence role.
  * - OPTIONS|POST /overdue-sweep — the cron input binding.
  */
@@ -17,10 +17,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Consumer } from '../../app/consumer.js';
 import { createDelivery, type DeliveryObserver, type IncomingEvent } from '../../app/delivery.js';
+import type { FireDueJobs } from '../../app/reminders.js';
 import type { TaskService } from '../../app/tasks.js';
 import type { ReminderJobPayload } from '../../domain/events.js';
 import type { Task } from '../../domain/types.js';
 import { traceparentOf } from '../../observability/tracing.js';
+import { alarmInstant } from './jobs.js';
 
 interface CloudEvent {
   id?: string;
@@ -76,21 +78,33 @@ export async function subscriptionRoutes(app: FastifyInstance, opts: { consumers
   }
 }
 
-const jobPayload = z.object({ user_id: z.string().min(1), task_id: z.number().int(), remind_at: z.iso.datetime({ offset: true }) });
+const legacyJobPayload = z.object({ user_id: z.string().min(1), task_id: z.number().int(), remind_at: z.iso.datetime({ offset: true }) });
 
 export async function jobRoutes(
   app: FastifyInstance,
-  opts: { onReminder: (name: string, payload: ReminderJobPayload, dueAt: Date) => Promise<void>; logger: Logger },
+  opts: {
+    onDue: FireDueJobs;
+    /** A job of the earlier one-Dapr-job-per-reminder scheme: put it on the schedule (it then fires from there). */
+    adopt: (name: string, payload: ReminderJobPayload) => Promise<void>;
+    logger: Logger;
+  },
 ) {
   app.post('/job/:name', { schema: { hide: true } }, async (req, reply) => {
     const { name } = req.params as { name: string };
-    const payload = jobPayload.safeParse(req.body);
+    const instant = alarmInstant(name);
+    if (instant) {
+      await opts.onDue(instant);
+      return { status: 'OK' };
+    }
+    // Jobs scheduled before alarms per instant (one Dapr job per reminder, its data the reminder)
+    const payload = legacyJobPayload.safeParse(req.body);
     if (!payload.success) {
       // Not retriable: acknowledge so the scheduler does not retry a job it cannot ever run.
-      opts.logger.error({ job: name, issues: payload.error.issues }, 'reminder job with an invalid payload dropped');
+      opts.logger.error({ job: name, issues: payload.error.issues }, 'job with an unknown name or an invalid payload dropped');
       return reply.status(200).send({ status: 'DROPPED' });
     }
-    await opts.onReminder(name, payload.data, new Date(payload.data.remind_at));
+    await opts.adopt(name, payload.data);
+    await opts.onDue(new Date(payload.data.remind_at));
     return { status: 'OK' };
   });
 }

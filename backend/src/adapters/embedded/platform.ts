@@ -7,9 +7,8 @@
 import type { Logger } from 'pino';
 import type { Consumer } from '../../app/consumer.js';
 import type { DeliveryObserver } from '../../app/delivery.js';
-import type { ReminderJobHandler } from '../../app/reminders.js';
+import type { FireDueJobs } from '../../app/reminders.js';
 import type { TaskService } from '../../app/tasks.js';
-import type { ReminderJobPayload } from '../../domain/events.js';
 import type { Platform } from '../platform.js';
 import type { Db } from '../postgres/db.js';
 import { createPostgresConversationStore } from '../postgres/assistant.js';
@@ -28,13 +27,13 @@ export function createEmbeddedPlatform(opts: {
 }): Platform {
   const { db, logger } = opts;
   const bus = createEventBus({ db, logger, ...(opts.observe ? { observe: opts.observe } : {}) });
-  let onJob: ReminderJobHandler | undefined;
+  let onDue: FireDueJobs | undefined;
   const scheduler = createEmbeddedJobScheduler({
     db,
     logger,
-    onFire: async (name, payload, dueAt) => {
-      if (!onJob) throw new Error(`reminder job ${name} fired, but no module handles reminder jobs`);
-      await onJob(name, payload as ReminderJobPayload, dueAt);
+    onDue: async (upTo) => {
+      if (!onDue) throw new Error('reminder jobs are due, but no module in this process fires them');
+      await onDue(upTo);
     },
   });
   let served: Pick<TaskService, 'createNextOccurrence'> | undefined;
@@ -54,7 +53,7 @@ export function createEmbeddedPlatform(opts: {
     defaultAuthSecret: () => embeddedAuthSecret(opts.dataDir),
 
     subscribe: (consumer: Consumer) => bus.subscribe(consumer),
-    onReminderJob: (handler) => void (onJob = handler),
+    onJobsDue: (fire) => void (onDue = fire),
     serveNextOccurrence: (tasks) => void (served = tasks),
     // Housekeeping runs on the Dapr cron binding only; the embedded mode keeps its rows.
     onSweep: () => {},

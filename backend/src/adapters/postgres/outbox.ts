@@ -7,6 +7,7 @@ import { sqlRunner, type Db } from './db.js';
 import { taskIdBlocks } from './task-ids.js';
 import { createTaskRepository, INSERT_WITH_ID, insertValues, updateStatement, type JsonRow } from './task-repository.js';
 import { createNotificationStore } from './user-data.js';
+import { createDueJobs } from './scheduled-jobs.js';
 
 export const OUTBOX_CHANNEL = 'kairos_outbox';
 
@@ -90,6 +91,7 @@ export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
             tasks: createTaskRepository(scoped),
             outbox: createOutboxWriter(scoped),
             notifications: createNotificationStore(scoped),
+            jobs: createDueJobs(scoped),
           });
         }),
       );

@@ -193,7 +193,7 @@ export const outbox = pgTable(
   ],
 );
 
-// ── Embedded reminder scheduler (distributed mode uses Dapr Jobs instead) ─────────────
+// ── The schedule of reminder jobs (both modes; adapters/postgres/scheduled-jobs.ts) ───────
 export const scheduledJobs = pgTable(
   'scheduled_jobs',
   {
