@@ -54,6 +54,8 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   KAIROS_SKIP_MIGRATIONS: bool.default(false),
   KAIROS_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Relay passes at once on PostgreSQL, each for its share of the users (PGlite: always 1). */
+  KAIROS_OUTBOX_LANES: z.coerce.number().int().min(1).max(16).default(4),
   // The assistant: any OpenAI-compatible endpoint (see .env.example); no LLM_MODEL → chat answers 503.
   LLM_BASE_URL: z.url().optional(),
   LLM_API_KEY: z.string().optional(),

@@ -135,10 +135,13 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
   relay(ctx) {
     const { core, platform } = ctx;
     const { fireDue, setKick } = ctx.use('taskCore');
+    // PGlite is one connection in this thread: lanes would only take turns on it
+    const lanes = core.database.kind === 'postgres' ? core.config.KAIROS_OUTBOX_LANES : 1;
     const relay = createOutboxRelay({
-      // its own connection: under a burst of requests or job callbacks the shared pool
-      // has a queue, and the relay's lease waiting in it held every event back
-      db: core.database.dedicated('relay', 1),
+      // connections of its own (one per lane): under a burst of requests or job callbacks the
+      // shared pool has a queue, and the relay's lease waiting in it held every event back
+      db: core.database.dedicated('relay', lanes),
+      lanes,
       pollMs: core.config.KAIROS_OUTBOX_POLL_MS,
       onError: (err) => core.logger.warn({ err }, 'outbox relay: dispatch failed; retrying'),
       dispatch: createRelayDispatch({

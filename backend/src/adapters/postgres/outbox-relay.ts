@@ -7,6 +7,9 @@
  * A batch is handed over whole: the distributed publisher sends each topic's events in
  * one bulk request (one broker round trip per batch instead of per event).
  *
+ * Passes run in `lanes`, each owning the users whose id hashes to it: while one lane waits
+ * for the broker, the others lease and send, and a user's rows stay in one lane, in order.
+ *
  * It wakes on an in-process kick (same process committed), on PostgreSQL NOTIFY
  * (another process committed), and on a slow poll as a safety net.
  */
@@ -23,6 +26,8 @@ export interface OutboxRelayOptions {
   dispatch: OutboxDispatch;
   pollMs: number;
   batchSize?: number;
+  /** Passes that run at once, each for its share of the users (1: one pass at a time). */
+  lanes?: number;
   /** Sent rows are kept this long (task-updates rows double as the WebSocket replay log). */
   retentionMs?: number;
   onError?: (err: unknown) => void;
@@ -40,6 +45,9 @@ export interface OutboxRelay {
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const batchSize = opts.batchSize ?? 100;
+  const lanes = Array.from({ length: Math.max(1, opts.lanes ?? 1) }, (_, i) => i);
+  // a user's lane: the user id's hash, its sign bit cleared (hashtext is a signed int4)
+  const inLane = (lane: number) => (lanes.length > 1 ? sql`and (hashtext(user_id) & 2147483647) % ${lanes.length} = ${lane}` : sql``);
   const retentionMs = opts.retentionMs ?? 24 * 3600_000;
   let running = false;
   let pass: Promise<void> | null = null;
@@ -53,14 +61,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
    * stamp sent. No transaction stays open while dispatching (PGlite has a single
    * connection that in-process consumers need too).
    */
-  async function drain(): Promise<void> {
+  async function drain(lane: number): Promise<void> {
     for (;;) {
       const rows = rowsOf<RawRow>(
         await opts.db.execute(sql`
           update ${outbox} set locked_until = now() + interval '30 seconds'
           where seq in (
             select seq from ${outbox}
-            where sent_at is null and (locked_until is null or locked_until < now())
+            where sent_at is null and (locked_until is null or locked_until < now()) ${inLane(lane)}
             order by seq limit ${batchSize}
             for update skip locked)
           returning seq, event_id, kind, topic, type, user_id, payload, traceparent, created_at`),
@@ -113,7 +121,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       do {
         again = false;
         try {
-          await drain();
+          // every lane to the end, then the first failure (a lane still running must not overlap the next pass)
+          const failed = (await Promise.allSettled(lanes.map(drain))).find((r) => r.status === 'rejected');
+          if (failed) throw failed.reason;
           await cleanup();
           backoffMs = 0;
         } catch (err) {
