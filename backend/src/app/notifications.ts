@@ -92,11 +92,9 @@ export const notifierConsumer = (deps: NotifierDeps) => {
   async function handleBatch(events: Envelope<ReminderDue>[]) {
     if (events.length === 0) return;
     await storeInApp(events);
-    const prefsOf = new Map<string, Promise<Preferences>>();
-    for (const { data } of events) {
-      if (!prefsOf.has(data.user_id)) prefsOf.set(data.user_id, deps.preferences.get(data.user_id));
-      await sendEmail(data, await prefsOf.get(data.user_id)!);
-    }
+    // every owner's preferences in one read: a burst spans many users
+    const prefs = await deps.preferences.getMany(events.map(({ data }) => data.user_id));
+    for (const { data } of events) await sendEmail(data, prefs.get(data.user_id)!);
   }
 
   return defineConsumer({

@@ -18,8 +18,29 @@ const MAX_DEPTH = 32;
 export const CONTROL_CHARACTER_RULE =
   'Text must not contain control characters other than tab, line feed and carriage return (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, U+007F).';
 
+/**
+ * Whether anything in `value` breaks the rule (or is nested too deeply to tell). It runs
+ * on every request, the sidecar's bulk deliveries included, so it allocates nothing; the
+ * path is worked out only for a request that is refused.
+ */
+function breaksRule(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return CONTROL.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (breaksRule(value[i], depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (CONTROL.test(key) || breaksRule((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** The path of the first string (or key) in `value` that breaks the rule, or null. */
 export function findControlCharacter(value: unknown, path: string[] = [], depth = 0): string[] | 'too-deep' | null {
+  if (depth === 0 && !breaksRule(value, 0)) return null;
   if (typeof value === 'string') return CONTROL.test(value) ? path : null;
   if (value === null || typeof value !== 'object') return null;
   if (depth > MAX_DEPTH) return 'too-deep';

@@ -226,6 +226,8 @@ export interface Preferences {
 
 export interface PreferencesStore {
   get(userId: string): Promise<Preferences>;
+  /** Several users' preferences in one read (the defaults for users who never set any). */
+  getMany(userIds: readonly string[]): Promise<Map<string, Preferences>>;
   put(userId: string, prefs: Preferences): Promise<Preferences>;
 }
 

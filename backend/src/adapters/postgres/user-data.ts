@@ -1,9 +1,10 @@
 /** Stores for what consumers and users keep besides tasks: history, notifications, preferences, views. */
-import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type {
   AuditStore,
   Notification,
   NotificationStore,
+  Preferences,
   PreferencesStore,
   ProcessedEvents,
   SavedView,
@@ -120,11 +121,22 @@ export function createNotificationStore(db: Db): NotificationStore {
   };
 }
 
+const preferencesOf = (row: typeof userPreferences.$inferSelect | undefined): Preferences => ({
+  email_reminders: row?.emailReminders ?? false,
+  time_zone: row?.timeZone ?? 'UTC',
+});
+
 export function createPreferencesStore(db: Db): PreferencesStore {
   return {
     async get(userId) {
       const [row] = await db.select().from(userPreferences).where(eq(userPreferences.userId, userId));
-      return { email_reminders: row?.emailReminders ?? false, time_zone: row?.timeZone ?? 'UTC' };
+      return preferencesOf(row);
+    },
+    async getMany(userIds) {
+      const unique = [...new Set(userIds)];
+      const rows = unique.length ? await db.select().from(userPreferences).where(inArray(userPreferences.userId, unique)) : [];
+      const byUser = new Map(rows.map((r) => [r.userId, r]));
+      return new Map(unique.map((id) => [id, preferencesOf(byUser.get(id))]));
     },
     async put(userId, p) {
       await db
