@@ -49,17 +49,40 @@ function sendingOnce(conn: Connection, cap: number): Connection {
  * When a connection reads the log again after its first replay. An update committed just
  * after that replay reaches this process through the broker — unless this process's
  * subscription is not live yet: a realtime pod that has just started is Ready (and gets
- * connections, e.g. every client of a pod a rollout replaced) a few seconds before its
- * broadcast consumer is assigned its partitions, and that consumer starts at the newest
- * offset, so an update published in between never arrives live here. Reading the log again
- * closes that gap; what was already sent is not sent twice.
+ * connections, e.g. every client of a pod a rollout replaced) before its broadcast
+ * consumer is assigned its partitions, and that consumer starts at the newest offset, so
+ * an update published in between never arrives live here. Reading the log again closes
+ * that gap; what was already sent is not sent twice.
+ *
+ * The fixed reads cover an assignment within half a minute. On a loaded node it can take
+ * longer, so a connection made before the subscription delivered anything is also read
+ * once more LIVE_SETTLE_MS after its first delivery: the broadcast consumer group has this
+ * process as its only member, so its first delivery means every partition is assigned, and
+ * from then on every update arrives live.
  */
 const CATCH_UP_MS = [2_000, 10_000, 30_000];
+const LIVE_SETTLE_MS = 2_000;
 
-export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) => unknown; replayLimit?: number; catchUpMs?: number[] }) {
+export function createRealtimeHub(deps: {
+  log: UpdatesLog;
+  present: (t: Task) => unknown;
+  replayLimit?: number;
+  catchUpMs?: number[];
+  liveSettleMs?: number;
+}) {
   const byUser = new Map<string, Set<Connection>>();
   const replayLimit = deps.replayLimit ?? 1000;
   const catchUpMs = deps.catchUpMs ?? CATCH_UP_MS;
+  const liveSettleMs = deps.liveSettleMs ?? LIVE_SETTLE_MS;
+  // until the subscription's first delivery: the reads owed to connections made before it
+  let live = false;
+  const untilLive = new Set<() => void>();
+  const wentLive = () => {
+    live = true;
+    const owed = [...untilLive];
+    untilLive.clear();
+    setTimeout(() => owed.forEach((read) => read()), liveSettleMs).unref?.();
+  };
 
   return {
     connections: () => [...byUser.values()].reduce((n, s) => n + s.size, 0),
@@ -86,7 +109,14 @@ export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) =>
         }, ms),
       );
       for (const t of timers) t.unref?.();
+      let open = true;
+      const readOnceLive = () => {
+        if (open) replay(from).catch(() => undefined);
+      };
+      if (!live) untilLive.add(readOnceLive);
       return () => {
+        open = false;
+        untilLive.delete(readOnceLive);
         for (const t of timers) clearTimeout(t);
         set.delete(conn);
         if (set.size === 0) byUser.delete(userId);
@@ -98,6 +128,7 @@ export function createRealtimeHub(deps: { log: UpdatesLog; present: (t: Task) =>
         name: 'realtime',
         topic: TOPICS.taskUpdates,
         async handle({ data, seq }) {
+          if (!live) wentLive();
           const set = byUser.get(data.user_id);
           if (!set?.size || seq === undefined) return;
           const msg = toClientMessage(seq, data as TaskUpdate, deps.present);

@@ -54,6 +54,37 @@ describe('realtime hub', () => {
     closeFresh();
   });
 
+  it('a connection made before the subscription delivered anything is read again once it does', async () => {
+    // The pod's consumer is assigned its partitions later than every fixed catch-up read:
+    // what was published before that is only in the log.
+    const log = [update(1)];
+    let reads = 0;
+    const hub = createRealtimeHub({
+      log: {
+        since: async (_u, after) => {
+          reads++;
+          return log.filter((r) => r.seq > after);
+        },
+        latest: async () => log.length,
+      },
+      present: (t) => t,
+      catchUpMs: [],
+      liveSettleMs: 20,
+    });
+    const got: ClientMessage[] = [];
+    await hub.connect('u1', { send: (m) => got.push(m) }, 1);
+    log.push(update(2)); // published while nothing was assigned: never delivered live
+    await hub.consumer().handle({ data: { ...update(3).data, user_id: 'someone else' }, seq: 3 } as never);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(got.filter((m) => m.type !== 'hello').map((m) => m.id)).toEqual(['2']);
+    // live from then on: a later connection is not read again on the next delivery
+    reads = 0;
+    await hub.connect('u1', { send: () => undefined }, 2);
+    await hub.consumer().handle({ data: update(4).data, seq: 4 } as never);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(reads).toBe(0);
+  });
+
   it('a closed connection is not read for any more', async () => {
     let reads = 0;
     const hub = createRealtimeHub({

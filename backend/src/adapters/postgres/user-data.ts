@@ -205,7 +205,12 @@ export function createProcessedEvents(db: Db): ProcessedEvents {
   };
 }
 
-/** The outbox keeps sent task-updates for a while; that is the replay log. */
+/**
+ * The outbox keeps sent task-updates for a while; that is the replay log. A replay stops
+ * below the user's oldest unsent row: what it returns is what the relay has published, in
+ * order. Per user, because relay lanes send different users' rows independently — a row
+ * waiting in one lane must not hold back every other user's replay.
+ */
 export function createUpdatesLog(db: Db): UpdatesLog {
   return {
     async since(userId, afterSeq, limit) {
@@ -217,7 +222,10 @@ export function createUpdatesLog(db: Db): UpdatesLog {
             eq(outbox.userId, userId),
             eq(outbox.topic, TOPICS.taskUpdates),
             gt(outbox.seq, afterSeq),
-            lt(outbox.seq, sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null)`),
+            lt(
+              outbox.seq,
+              sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null and user_id = ${userId})`,
+            ),
           ),
         )
         .orderBy(outbox.seq)
