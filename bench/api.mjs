@@ -161,7 +161,10 @@ async function limits(rows, server, user, listPath) {
   writeFileSync(join(dir, 'page.json'), page);
   const servers = [['limit: fixed page (node:http)', await startLimitServer('fixed', join(dir, 'page.json'))]];
   if (server.databaseUrl)
-    servers.push(['limit: one query (pg, stored JSON)', await startLimitServer('query', user.id, { databaseUrl: server.databaseUrl })]);
+    servers.push(
+      ['limit: one query (pg, stored JSON)', await startLimitServer('query', user.id, { databaseUrl: server.databaseUrl })],
+      ['limit: bare Fastify + one query', await startLimitServer('fastify', user.id, { databaseUrl: server.databaseUrl })],
+    );
   try {
     console.log(`  the machine's limits (page of ${(page.length / 1024).toFixed(1)} kB):`);
     for (const [name, limit] of servers) rows.push(await scenario(limit, name, { requests: [{ method: 'GET', path: listPath }] }));

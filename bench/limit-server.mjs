@@ -8,23 +8,24 @@
 //   node bench/limit-server.mjs query <port> <user>   runs ONE named prepared statement per
 //       request on DATABASE_URL — the list's own query shape (same filter, order and limit)
 //       selecting the stored task JSON — and joins the rows into the page as text
+//   node bench/limit-server.mjs fastify <port> <user> the same query behind one Fastify
+//       route (no hooks, no validation, no logger): what the framework alone adds
 //
-// Plain node:http and node-postgres with the pool size Kairos uses: no auth, no
-// validation, no routing. Prints "listening" when it is ready.
+// Plain node:http (or bare Fastify) and node-postgres with the pool size Kairos uses: no
+// auth, no validation, no routing. Prints "listening" when it is ready.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import pg from 'pg';
 
 const [mode, port, arg] = process.argv.slice(2);
-const headers = { 'content-type': 'application/json; charset=utf-8' };
-let handler;
+const CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** The page for one request: fixed bytes, or the list's one query. */
+let page;
 if (mode === 'fixed') {
-  const page = readFileSync(arg);
-  handler = (_req, res) => {
-    res.writeHead(200, { ...headers, 'content-length': page.length });
-    res.end(page);
-  };
-} else if (mode === 'query') {
+  const bytes = readFileSync(arg);
+  page = async () => bytes;
+} else if (mode === 'query' || mode === 'fastify') {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'kairos' });
   const query = {
     name: 'limit_list',
@@ -33,26 +34,35 @@ if (mode === 'fixed') {
     values: [arg, [3, 2]],
     rowMode: 'array',
   };
-  handler = (_req, res) => {
-    pool.query(query).then(
-      (r) => {
-        const body = `[${r.rows
-          .slice(0, 50)
-          .map((row) => row[0])
-          .join(',')}]`;
-        res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      },
-      (err) => {
-        res.writeHead(500).end(String(err));
-      },
-    );
+  page = async () => {
+    const r = await pool.query(query);
+    return `[${r.rows
+      .slice(0, 50)
+      .map((row) => row[0])
+      .join(',')}]`;
   };
 } else {
-  console.error('usage: limit-server.mjs fixed <port> <file> | query <port> <user id>');
+  console.error('usage: limit-server.mjs fixed <port> <file> | query|fastify <port> <user id>');
   process.exit(2);
 }
-const server = createServer(handler);
-server.keepAliveTimeout = 72_000;
-server.listen(Number(port), '127.0.0.1', () => console.log('listening'));
+
+if (mode === 'fastify') {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false, keepAliveTimeout: 72_000 });
+  app.get('/*', async (_req, reply) => reply.type(CONTENT_TYPE).send(await page()));
+  await app.listen({ port: Number(port), host: '127.0.0.1' });
+  console.log('listening');
+} else {
+  const server = createServer((_req, res) => {
+    page().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+      (err) => res.writeHead(500).end(String(err)),
+    );
+  });
+  server.keepAliveTimeout = 72_000;
+  server.listen(Number(port), '127.0.0.1', () => console.log('listening'));
+}
 process.on('SIGTERM', () => process.exit(0));
