@@ -59,6 +59,8 @@ run('backend', process.execPath, ['backend/dist/main.js', '--role', 'all'], {
 });
 run('web', process.execPath, ['web/server.mjs'], {
   PORT: String(WEB_PORT),
+  // this machine only, unless asked: HOST=0.0.0.0 npm start serves the network
+  HOST: process.env.HOST ?? '127.0.0.1',
   KAIROS_API_URL: `http://127.0.0.1:${API_PORT}`,
   NODE_ENV: 'production',
 });
