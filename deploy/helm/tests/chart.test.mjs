@@ -576,3 +576,47 @@ for (const [variant, docs] of Object.entries(rendered)) {
     }
   });
 }
+
+/**
+ * PostgreSQL connections the rendered release can open at its largest, counted from its
+ * objects: per backend pod its pool, on api pods also the relay's lanes and its listener;
+ * pods at the autoscaler's maximum; plus the migrations job.
+ */
+function dbConnections(docs) {
+  let total = 1;
+  for (const d of ofKind(docs, 'Deployment')) {
+    const app = d.spec.template.spec.containers.find((c) => c.args?.[0] === '--role');
+    if (!app) continue;
+    const target = (o) => o.spec.scaleTargetRef.name === d.metadata.name;
+    const pods =
+      ofKind(docs, 'ScaledObject').find(target)?.spec.maxReplicaCount ??
+      ofKind(docs, 'HorizontalPodAutoscaler').find(target)?.spec.maxReplicas ??
+      d.spec.replicas;
+    const env = (name, fallback) => Number((app.env ?? []).filter((e) => e.name === name).at(-1)?.value ?? fallback);
+    total += pods * (env('DATABASE_POOL_MAX', 10) + (app.args[1] === 'api' ? env('KAIROS_OUTBOX_LANES', 4) + 1 : 0));
+  }
+  return total;
+}
+const maxConnections = (docs) => {
+  const pg = ofKind(docs, 'StatefulSet').find((s) => s.metadata.name.endsWith('postgresql'));
+  const arg = pg?.spec.template.spec.containers[0].args?.find((a) => a.startsWith('max_connections='));
+  return arg ? Number(arg.split('=')[1]) : undefined;
+};
+
+test('the internal PostgreSQL admits every connection the release can open at its largest', () => {
+  const internal = Object.entries(rendered).filter(([, docs]) => maxConnections(docs) !== undefined);
+  assert.ok(internal.length > 0, 'some variant runs the internal PostgreSQL');
+  for (const [variant, docs] of internal) {
+    assert.equal(maxConnections(docs), Math.max(100, dbConnections(docs) + 10), variant);
+  }
+  // pools and lanes set through env, in default.env or a component's own env, count as set
+  const minikube = [path.join(chart, 'values-minikube.yaml')];
+  const larger = render(minikube, [
+    'default.env[0].name=DATABASE_POOL_MAX',
+    'default.env[0].value=20',
+    'components.api.env[0].name=KAIROS_OUTBOX_LANES',
+    'components.api.env[0].value=8',
+  ]);
+  assert.ok(dbConnections(larger) > dbConnections(rendered.minikube));
+  assert.equal(maxConnections(larger), dbConnections(larger) + 10);
+});

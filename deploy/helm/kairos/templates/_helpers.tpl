@@ -314,3 +314,39 @@ scaleDown:
       protocol: TCP
 {{- end }}
 {{- end -}}
+
+{{/*
+The value of an environment variable a backend component sets (its own env over
+default.env), or `default`. Args: root, component, name, default.
+*/}}
+{{- define "kairos.envValue" -}}
+{{- $v := .default -}}
+{{- $name := .name -}}
+{{- range (concat (.root.Values.default.env | default list) (.component.env | default list)) -}}
+{{- if and (kindIs "map" .) (eq (toString .name) $name) (hasKey . "value") }}{{ $v = .value }}{{ end -}}
+{{- end -}}
+{{- $v -}}
+{{- end -}}
+
+{{/*
+PostgreSQL connections the release can open with every backend Deployment at its largest
+(maxReplicas when it autoscales): each pod's pool (DATABASE_POOL_MAX, 10), on api pods
+also the outbox relay's lanes (KAIROS_OUTBOX_LANES, 4) and its LISTEN connection; plus
+the migrations job's one.
+*/}}
+{{- define "kairos.dbConnections" -}}
+{{- $root := . -}}
+{{- $total := 1 -}}
+{{- range $name, $c := .Values.components -}}
+{{- if and $c.enabled (eq $c.kind "backend") -}}
+{{- $pods := int $c.replicas -}}
+{{- if and $c.autoscaling $c.autoscaling.enabled }}{{ $pods = int $c.autoscaling.maxReplicas }}{{ end -}}
+{{- $perPod := int (include "kairos.envValue" (dict "root" $root "component" $c "name" "DATABASE_POOL_MAX" "default" 10)) -}}
+{{- if eq $c.role "api" -}}
+{{- $perPod = add $perPod (int (include "kairos.envValue" (dict "root" $root "component" $c "name" "KAIROS_OUTBOX_LANES" "default" 4))) 1 -}}
+{{- end -}}
+{{- $total = add $total (mul $pods $perPod) -}}
+{{- end -}}
+{{- end -}}
+{{- $total -}}
+{{- end -}}
