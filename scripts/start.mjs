@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 const WEB_PORT = Number(process.env.WEB_PORT ?? 3000);
 const API_PORT = Number(process.env.PORT ?? 4000);
+// this machine only, unless asked: HOST=0.0.0.0 npm start serves the network
+const HOST = process.env.HOST ?? '127.0.0.1';
 
 function newest(dir) {
   let t = 0;
@@ -54,13 +56,12 @@ process.on('SIGTERM', () => stop(0));
 
 run('backend', process.execPath, ['backend/dist/main.js', '--role', 'all'], {
   PORT: String(API_PORT),
-  HOST: process.env.HOST ?? '127.0.0.1',
+  HOST,
   KAIROS_PUBLIC_URL: process.env.KAIROS_PUBLIC_URL ?? `http://localhost:${WEB_PORT}`,
 });
 run('web', process.execPath, ['web/server.mjs'], {
   PORT: String(WEB_PORT),
-  // this machine only, unless asked: HOST=0.0.0.0 npm start serves the network
-  HOST: process.env.HOST ?? '127.0.0.1',
+  HOST,
   KAIROS_API_URL: `http://127.0.0.1:${API_PORT}`,
   NODE_ENV: 'production',
 });
