@@ -9,6 +9,11 @@
  *
  * Passes run in `lanes`, each owning the users whose id hashes to it: while one lane waits
  * for the broker, the others lease and send, and a user's rows stay in one lane, in order.
+ * Every api replica runs the same lanes, so a lease also skips a user whose earlier rows
+ * another relay holds (leased, or being leased right now): their next rows wait until those
+ * are stamped, and no relay overtakes another within a user. A WebSocket client resumes
+ * after the last id it received (app/realtime.ts); an earlier row published after it
+ * would never reach that client.
  *
  * It wakes on an in-process kick (same process committed), on PostgreSQL NOTIFY
  * (another process committed), and on a slow poll as a safety net.
@@ -19,6 +24,9 @@ import type { OutboxDispatch } from '../../ports/index.js';
 import type { Db } from './db.js';
 import { outbox } from './schema.js';
 import { rowsOf } from './task-repository.js';
+
+/** How soon a lane looks again at rows it left for another relay's earlier rows of the same user. */
+const HELD_BACK_RETRY_MS = 100;
 
 export interface OutboxRelayOptions {
   db: Db;
@@ -55,24 +63,41 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let timer: NodeJS.Timeout | undefined;
   let backoffMs = 0;
   let lastCleanup = 0;
+  // rows left for another relay's earlier rows of the same user: look again soon, not at the next poll
+  let heldBack = false;
 
   /**
    * One pass: lease a batch in a short transaction → dispatch in order outside it →
    * stamp sent. No transaction stays open while dispatching (PGlite has a single
    * connection that in-process consumers need too).
    */
-  async function drain(lane: number): Promise<void> {
+  async function drain(lane: number): Promise<boolean> {
     for (;;) {
-      const rows = rowsOf<RawRow>(
+      // One statement: the lane's oldest free rows (candidates), leased unless the same
+      // user has an earlier unsent row outside them — one another relay holds.
+      const [lease] = rowsOf<{ rows: RawRow[] | string; candidates: number }>(
         await opts.db.execute(sql`
-          update ${outbox} set locked_until = now() + interval '30 seconds'
-          where seq in (
-            select seq from ${outbox}
+          with candidates as (
+            select seq, user_id from ${outbox}
             where sent_at is null and (locked_until is null or locked_until < now()) ${inLane(lane)}
             order by seq limit ${batchSize}
-            for update skip locked)
-          returning seq, event_id, kind, topic, type, user_id, payload, traceparent, created_at`),
-      ).sort((a, b) => Number(a.seq) - Number(b.seq));
+            for update skip locked),
+          leased as (
+            update ${outbox} set locked_until = now() + interval '30 seconds'
+            where seq in (
+              select c.seq from candidates c
+              where not exists (
+                select 1 from ${outbox} e
+                where e.user_id = c.user_id and e.sent_at is null and e.seq < c.seq
+                  and e.seq not in (select seq from candidates)))
+            returning seq, event_id, kind, topic, type, user_id, payload, traceparent, created_at)
+          select coalesce(json_agg(leased order by seq), '[]') as rows, (select count(*)::int from candidates) as candidates
+          from leased`),
+      );
+      const rows = (typeof lease!.rows === 'string' ? (JSON.parse(lease!.rows) as RawRow[]) : lease!.rows).sort(
+        (a, b) => Number(a.seq) - Number(b.seq),
+      );
+      const held = lease!.candidates > rows.length;
       let done = new Set<number>();
       let failure: unknown;
       if (rows.length) {
@@ -102,7 +127,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           .where(inArray(outbox.seq, unsent));
       if (rows[0]) opts.onBatch?.(done.size, Date.now() - new Date(rows[0].created_at).getTime());
       if (failure) throw failure;
-      if (rows.length < batchSize) return;
+      if (rows.length < batchSize) return held;
     }
   }
 
@@ -122,8 +147,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         again = false;
         try {
           // every lane to the end, then the first failure (a lane still running must not overlap the next pass)
-          const failed = (await Promise.allSettled(lanes.map(drain))).find((r) => r.status === 'rejected');
+          const passes = await Promise.allSettled(lanes.map(drain));
+          const failed = passes.find((r) => r.status === 'rejected');
           if (failed) throw failed.reason;
+          heldBack = passes.some((r) => r.status === 'fulfilled' && r.value);
           await cleanup();
           backoffMs = 0;
         } catch (err) {
@@ -142,7 +169,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   function schedule() {
     if (!running) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void run(), backoffMs || opts.pollMs);
+    timer = setTimeout(() => void run(), backoffMs || (heldBack ? Math.min(HELD_BACK_RETRY_MS, opts.pollMs) : opts.pollMs));
     timer.unref();
   }
 

@@ -21,12 +21,27 @@ const recordset = (json: string) =>
 const NOTIFY = `select pg_notify('${OUTBOX_CHANNEL}', '') from (select count(*) from appended) as n`;
 
 /**
+ * A user's records are numbered in the order they commit: each write takes its users'
+ * transaction-scoped advisory locks before its records get their `seq`, and holds them to
+ * its commit, so a concurrent write of the same user numbers its records after this one's
+ * are visible. Without it two of a user's writes could commit in the opposite order of
+ * their seqs, the relay publish the higher first, and a WebSocket client that resumes
+ * after it never receive the lower. Locks are taken in one order (by hash), after any row
+ * lock of the same statement, so writes cannot deadlock on them. `USER_LOCKS` reads the
+ * `locked` CTE to its end: the outbox insert runs after every lock is held.
+ */
+const lockUsers = (hashes: string) => `select pg_advisory_xact_lock(h) from (${hashes} order by 1) as users`;
+const USER_LOCKS = '(select count(*) from locked) as user_locks';
+const lockTaskUser = (written: string) => `locked as (${lockUsers(`select distinct hashtextextended($1::text, 0) as h from ${written}`)})`;
+
+/**
  * All of a change's records in one statement, NOTIFY included: the records travel as one
  * JSON array (so the text, hence the prepared statement, is the same for any number of
  * records; jsonb_to_recordset keeps their order, so `seq` does too), and the data-modifying
  * CTE runs whether or not the outer select reads it. One round trip instead of three.
  */
-const APPEND = `with appended as (${OUTBOX_INSERT} from ${recordset('$1::text::jsonb')} returning 1) ${NOTIFY}`;
+const APPEND = `with locked as (${lockUsers(`select distinct hashtextextended(user_id, 0) as h from ${recordset('$1::text::jsonb')}`)}),
+  appended as (${OUTBOX_INSERT} from ${USER_LOCKS}, ${recordset('$1::text::jsonb')} returning 1) ${NOTIFY}`;
 
 /**
  * Where a record carries the new task itself, its JSON text says this; the statement puts
@@ -37,16 +52,16 @@ const STORED_TASK = '@kairos:stored-task';
 
 /**
  * A new task and its records as one statement, hence atomic without BEGIN/COMMIT: the
- * insert (its id reserved beforehand, $15), the records ($16) with the stored task JSON
- * put where they carry the task, and the NOTIFY.
+ * insert (its id reserved beforehand, $15), the user's lock ($1), the records ($16) with
+ * the stored task JSON put where they carry the task, and the NOTIFY.
  */
-const CREATE_TASK = `with inserted as (${INSERT_WITH_ID}),
-  appended as (${OUTBOX_INSERT} from inserted, ${recordset(`replace($16::text, '"${STORED_TASK}"', inserted.j)::jsonb`)} returning 1)
+const CREATE_TASK = `with inserted as (${INSERT_WITH_ID}), ${lockTaskUser('inserted')},
+  appended as (${OUTBOX_INSERT} from inserted, ${USER_LOCKS}, ${recordset(`replace($16::text, '"${STORED_TASK}"', inserted.j)::jsonb`)} returning 1)
   select inserted.j from inserted, (${NOTIFY}) as notified`;
 
 /** The same for an update ($1…$n-1, built by updateStatement) and its records ($n). */
-const updateTaskStatement = (update: string, recordsParam: number) => `with updated as (${update}),
-  appended as (${OUTBOX_INSERT} from updated, ${recordset(`replace($${recordsParam}::text, '"${STORED_TASK}"', updated.j)::jsonb`)} returning 1)
+const updateTaskStatement = (update: string, recordsParam: number) => `with updated as (${update}), ${lockTaskUser('updated')},
+  appended as (${OUTBOX_INSERT} from updated, ${USER_LOCKS}, ${recordset(`replace($${recordsParam}::text, '"${STORED_TASK}"', updated.j)::jsonb`)} returning 1)
   select updated.j from updated, (${NOTIFY}) as notified`;
 
 /** The records as one JSON array, the marker wherever they carry `task` itself. */

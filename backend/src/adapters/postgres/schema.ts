@@ -190,6 +190,10 @@ export const outbox = pgTable(
       .on(t.seq)
       .where(sql`${t.sentAt} is null`),
     index('outbox_user_topic_idx').on(t.userId, t.topic, t.seq),
+    // a user's unsent rows: the relay's lease (does another relay hold an earlier one?) and the replay's cap
+    index('outbox_unsent_user_idx')
+      .on(t.userId, t.seq)
+      .where(sql`${t.sentAt} is null`),
   ],
 );
 
