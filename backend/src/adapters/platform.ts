@@ -36,6 +36,11 @@ export interface Platform {
   defaultAuthSecret: (() => string) | undefined;
 
   // ── inbound ──
+  /**
+   * A subscription receives every event published once `start()` has resolved (in-process
+   * delivery). False where a broker assigns it some time later (Dapr: a Kafka consumer group).
+   */
+  readonly subscribedFromStart: boolean;
   /** Delivers a topic's events to the consumer, through app/delivery.ts. */
   subscribe(consumer: Consumer): void;
   /** Calls `fire` when the schedule's alarm says jobs are due (with the alarm's instant). */

@@ -2,8 +2,8 @@
  * Realtime: keeps each user's open WebSocket connections and pushes their
  * `task-updates` to them — to that user only. Messages carry the outbox sequence
  * number as their id; a client that reconnects with `after=<id>` first gets what it
- * missed from the updates log, then live messages (and the log is read again a few times
- * in the first half minute, see CATCH_UP_MS); each message id reaches a connection once.
+ * missed from the updates log, then live messages — never one ahead of an earlier update
+ * it has not got (see the Session notes below) — and each message id reaches a connection once.
  */
 import { TOPICS, type TaskUpdate } from '../domain/events.js';
 import type { Task } from '../domain/types.js';
@@ -46,22 +46,32 @@ function sendingOnce(conn: Connection, cap: number): Connection {
 }
 
 /**
- * When a connection reads the log again after its first replay. An update committed just
- * after that replay reaches this process through the broker — unless this process's
- * subscription is not live yet: a realtime pod that has just started is Ready (and gets
- * connections, e.g. every client of a pod a rollout replaced) before its broadcast
- * consumer is assigned its partitions, and that consumer starts at the newest offset, so
- * an update published in between never arrives live here. Reading the log again closes
- * that gap; what was already sent is not sent twice.
+ * A connection gets live updates only once it has caught up from the log: until then they
+ * are held and sent after the read, in order. The client resumes after the last id it
+ * received, so a live update must never reach it ahead of an earlier one it has not got.
  *
- * The fixed reads cover an assignment within half a minute. On a loaded node it can take
- * longer, so a connection made before the subscription delivered anything is also read
- * once more LIVE_SETTLE_MS after its first delivery: the broadcast consumer group has this
- * process as its only member, so its first delivery means every partition is assigned, and
- * from then on every update arrives live.
+ * "Caught up" means a log read made while this process's subscription is live. Where a
+ * broker assigns the subscription some time after start (a Kafka consumer group of its
+ * own, starting at the newest offset), a realtime pod is Ready — and gets connections, e.g.
+ * every client of a pod a rollout replaced — before it receives anything, and an update
+ * published in between never arrives here live. The group has this process as its only
+ * member, so its first delivery means every partition is assigned; LIVE_SETTLE_MS after
+ * it, the connections made before are read again (by then what was published before the
+ * assignment is stamped sent) and released. Connections made later are released after
+ * their own first read.
+ *
+ * Every connection also reads the log again at CATCH_UP_MS: an update whose send the
+ * relay stamped late is still delivered. What was already sent is not sent twice.
  */
 const CATCH_UP_MS = [2_000, 10_000, 30_000];
 const LIVE_SETTLE_MS = 2_000;
+
+interface Session {
+  send(msg: ClientMessage): void;
+  /** Live updates waiting for the connection's catch-up read; null once released. */
+  held: ClientMessage[] | null;
+  open: boolean;
+}
 
 export function createRealtimeHub(deps: {
   log: UpdatesLog;
@@ -69,19 +79,36 @@ export function createRealtimeHub(deps: {
   replayLimit?: number;
   catchUpMs?: number[];
   liveSettleMs?: number;
+  /** The subscription gets every update published once the process has started (in-process delivery). */
+  liveAtStart?: boolean;
 }) {
-  const byUser = new Map<string, Set<Connection>>();
+  const byUser = new Map<string, Set<Session>>();
   const replayLimit = deps.replayLimit ?? 1000;
   const catchUpMs = deps.catchUpMs ?? CATCH_UP_MS;
   const liveSettleMs = deps.liveSettleMs ?? LIVE_SETTLE_MS;
-  // until the subscription's first delivery: the reads owed to connections made before it
-  let live = false;
-  const untilLive = new Set<() => void>();
+  let live = deps.liveAtStart ?? false;
+  let settled = live;
+  // connections waiting for the subscription to settle: their catch-up read and release
+  const untilSettled = new Map<Session, () => Promise<void>>();
+
+  const release = (session: Session) => {
+    const held = session.held ?? [];
+    session.held = null;
+    for (const msg of held.sort((a, b) => Number(a.id) - Number(b.id))) session.send(msg);
+  };
   const wentLive = () => {
     live = true;
-    const owed = [...untilLive];
-    untilLive.clear();
-    setTimeout(() => owed.forEach((read) => read()), liveSettleMs).unref?.();
+    setTimeout(() => {
+      settled = true;
+      const owed = [...untilSettled];
+      untilSettled.clear();
+      // a failed read releases anyway: the catch-up reads come later, and holding live updates forever is worse
+      for (const [session, read] of owed)
+        if (session.open)
+          void read()
+            .catch(() => undefined)
+            .then(() => release(session));
+    }, liveSettleMs).unref?.();
   };
 
   return {
@@ -89,36 +116,32 @@ export function createRealtimeHub(deps: {
 
     /** Registers a connection; replays what it missed after `afterSeq`, then it receives live updates. */
     async connect(userId: string, client: Connection, afterSeq?: number): Promise<() => void> {
-      const conn = sendingOnce(client, 2 * replayLimit);
+      const session: Session = { ...sendingOnce(client, 2 * replayLimit), held: [], open: true };
       const set = byUser.get(userId) ?? new Set();
       byUser.set(userId, set);
-      set.add(conn);
+      set.add(session);
       const latest = await deps.log.latest(userId);
-      const replay = async (from: number) => {
+      const from = afterSeq ?? latest;
+      const read = async () => {
+        if (!session.open) return;
         for (const row of await deps.log.since(userId, from, replayLimit)) {
-          conn.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
+          session.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
         }
       };
-      if (afterSeq !== undefined && afterSeq < latest) await replay(afterSeq);
-      conn.send({ type: 'hello', last_id: String(latest) });
-      const from = afterSeq ?? latest;
+      if (afterSeq !== undefined && afterSeq < latest) await read();
+      session.send({ type: 'hello', last_id: String(latest) });
+      if (settled) release(session);
+      else untilSettled.set(session, read);
       const timers = catchUpMs.map((ms) =>
-        setTimeout(() => {
-          // a failed read leaves the live path; the next catch-up reads again
-          replay(from).catch(() => undefined);
-        }, ms),
+        // a failed read leaves the live path; the next catch-up reads again
+        setTimeout(() => void read().catch(() => undefined), ms),
       );
       for (const t of timers) t.unref?.();
-      let open = true;
-      const readOnceLive = () => {
-        if (open) replay(from).catch(() => undefined);
-      };
-      if (!live) untilLive.add(readOnceLive);
       return () => {
-        open = false;
-        untilLive.delete(readOnceLive);
+        session.open = false;
+        untilSettled.delete(session);
         for (const t of timers) clearTimeout(t);
-        set.delete(conn);
+        set.delete(session);
         if (set.size === 0) byUser.delete(userId);
       };
     },
@@ -132,9 +155,15 @@ export function createRealtimeHub(deps: {
           const set = byUser.get(data.user_id);
           if (!set?.size || seq === undefined) return;
           const msg = toClientMessage(seq, data as TaskUpdate, deps.present);
-          for (const conn of set) {
-            conn.send(msg);
+          for (const session of set) {
             onSent?.();
+            if (session.held) {
+              // bounded: what is dropped here is in the log the catch-up read returns
+              if (session.held.length >= replayLimit) session.held.shift();
+              session.held.push(msg);
+              continue;
+            }
+            session.send(msg);
           }
         },
       }),

@@ -231,7 +231,11 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
 
   realtime(ctx) {
     const { metrics } = ctx.core;
-    const hub = createRealtimeHub({ log: ctx.use('stores').updatesLog, present: presentTask });
+    const hub = createRealtimeHub({
+      log: ctx.use('stores').updatesLog,
+      present: presentTask,
+      liveAtStart: ctx.platform.subscribedFromStart,
+    });
     ctx.platform.subscribe(hub.consumer(() => metrics.wsMessages.inc()));
     ctx.routes.push([
       websocketRoutes,

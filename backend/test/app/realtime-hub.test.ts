@@ -1,8 +1,10 @@
 /**
  * The realtime hub sends each update to a connection once: an update replayed from the log
  * (reconnect with `after`) that then arrives live again — sent during the replay, or
- * redelivered by the broker after the realtime role restarted — is not sent twice; and an
- * update that never arrives live (a subscription not yet assigned) comes from the log.
+ * redelivered by the broker after the realtime role restarted — is not sent twice; an
+ * update that never arrives live (a subscription not yet assigned) comes from the log; and
+ * no live update reaches a client ahead of an earlier one it has not got (it resumes after
+ * the last id it received).
  */
 import { describe, expect, it } from 'vitest';
 import { createRealtimeHub, type ClientMessage } from '../../src/app/realtime.js';
@@ -20,6 +22,7 @@ describe('realtime hub', () => {
       log: { since: async (_u, after) => log.filter((r) => r.seq > after), latest: async () => log.length },
       present: (t) => t,
       catchUpMs: [],
+      liveAtStart: true,
     });
     const got: ClientMessage[] = [];
     await hub.connect('u1', { send: (m) => got.push(m) }, 1);
@@ -38,6 +41,7 @@ describe('realtime hub', () => {
       log: { since: async (_u, after) => log.filter((r) => r.seq > after), latest: async () => log.length },
       present: (t) => t,
       catchUpMs: [20, 60],
+      liveAtStart: true,
     });
     const got: ClientMessage[] = [];
     const close = await hub.connect('u1', { send: (m) => got.push(m) }, 0);
@@ -105,7 +109,12 @@ describe('realtime hub', () => {
   });
 
   it('connections are independent: each gets every update once', async () => {
-    const hub = createRealtimeHub({ log: { since: async () => [], latest: async () => 0 }, present: (t) => t, catchUpMs: [] });
+    const hub = createRealtimeHub({
+      log: { since: async () => [], latest: async () => 0 },
+      present: (t) => t,
+      catchUpMs: [],
+      liveAtStart: true,
+    });
     const a: ClientMessage[] = [];
     const b: ClientMessage[] = [];
     await hub.connect('u1', { send: (m) => a.push(m) });
@@ -113,5 +122,54 @@ describe('realtime hub', () => {
     await hub.consumer().handle({ data: update(7).data, seq: 7 } as never);
     expect(a.map((m) => m.id)).toEqual([undefined, '7']);
     expect(b.map((m) => m.id)).toEqual([undefined, '7']);
+  });
+
+  it('until it has caught up, a connection holds live updates: none reaches the client ahead of an earlier one', async () => {
+    // A pod whose subscription is assigned after the client connected: 2…4 were published
+    // before that (only in the log), 5 arrives live first. Were 5 sent at once and the
+    // connection dropped, the client would resume after 5 and never get 2…4.
+    const log = [update(1)];
+    const hub = createRealtimeHub({
+      log: { since: async (_u, after) => log.filter((r) => r.seq > after), latest: async () => log.length },
+      present: (t) => t,
+      catchUpMs: [],
+      liveSettleMs: 30,
+    });
+    const got: ClientMessage[] = [];
+    await hub.connect('u1', { send: (m) => got.push(m) }, 0);
+    log.push(update(2), update(3), update(4), update(5));
+    await hub.consumer().handle({ data: update(5).data, seq: 5 } as never);
+    const ids = () => got.filter((m) => m.type !== 'hello').map((m) => m.id);
+    expect(ids()).toEqual(['1']);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(ids()).toEqual(['1', '2', '3', '4', '5']);
+    // released: the next live update goes straight out
+    await hub.consumer().handle({ data: update(6).data, seq: 6 } as never);
+    expect(ids()).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('on a live subscription, updates that arrive during the first replay are sent after it, in order', async () => {
+    let finishRead = () => {};
+    const readDone = new Promise<void>((r) => (finishRead = r));
+    const hub = createRealtimeHub({
+      log: {
+        since: async () => {
+          await readDone;
+          return [update(8), update(9)];
+        },
+        latest: async () => 9,
+      },
+      present: (t) => t,
+      catchUpMs: [],
+      liveAtStart: true,
+    });
+    const got: ClientMessage[] = [];
+    const connected = hub.connect('u1', { send: (m) => got.push(m) }, 7);
+    await new Promise((r) => setTimeout(r, 10)); // the replay is reading
+    await hub.consumer().handle({ data: update(10).data, seq: 10 } as never);
+    expect(got).toEqual([]);
+    finishRead();
+    await connected;
+    expect(got.map((m) => m.id ?? m.type)).toEqual(['8', '9', 'hello', '10']);
   });
 });

@@ -43,6 +43,7 @@ export function createDaprPlatform(opts: {
 
   return {
     name: 'dapr',
+    subscribedFromStart: false,
     conversations: createDaprConversationStore(dapr),
     publish: createDaprPublisher(dapr, opts.appId),
     jobs: createDaprJobScheduler(dapr, schedule),

@@ -40,6 +40,7 @@ export function createEmbeddedPlatform(opts: {
 
   return {
     name: 'embedded',
+    subscribedFromStart: true,
     conversations: createPostgresConversationStore(db),
     publish: bus.publish,
     jobs: scheduler,
