@@ -114,24 +114,46 @@ export function startLoad(users: User[], rate: number, label: string): Load {
   };
 }
 
+/** One connection of a resuming client, for the report when an update is missing. */
+interface ConnectionRecord {
+  openedAtS: number;
+  after: string | undefined;
+  helloLastId?: string;
+  /** The ids received on it, in order. */
+  ids: string[];
+  closedAtS?: number;
+  closeCode?: number;
+}
+
 /** A WebSocket client that reconnects with its last event id whenever the server goes away. */
 export function resumingClient(user: User) {
   const messages: Msg[] = [];
+  const history: ConnectionRecord[] = [];
+  const started = performance.now();
+  const now = () => Math.round(performance.now() - started) / 1000;
   let lastId: string | undefined;
   let reconnects = 0;
   let closed = false;
   let current: ReturnType<typeof connect>;
   const open = () => {
+    const record: ConnectionRecord = { openedAtS: now(), after: lastId, ids: [] };
+    history.push(record);
     current = connect(user, lastId);
     current.opened.catch(() => undefined);
     current.ws.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as Msg;
+      const m = JSON.parse(String(raw)) as Msg & { last_id?: string };
+      if (m.type === 'hello') record.helloLastId = m.last_id;
       if (m.type === 'hello' || m.type === 'ping') return;
       messages.push(m);
-      if (m.id) lastId = m.id;
+      if (m.id) {
+        lastId = m.id;
+        record.ids.push(m.id);
+      }
     });
     current.ws.on('error', () => undefined);
-    current.ws.on('close', () => {
+    current.ws.on('close', (code) => {
+      record.closedAtS = now();
+      record.closeCode = code;
       // bounded: a rollout replaces the realtime pod a few times at most
       if (closed || reconnects >= 200) return;
       reconnects++;
@@ -143,6 +165,15 @@ export function resumingClient(user: User) {
     messages,
     opened: () => current.opened,
     reconnects: () => reconnects,
+    /** Each connection: when (s after the client started), resumed after which id, what it received. */
+    timeline: () =>
+      history
+        .map((c) => {
+          const ids = c.ids.length ? `${c.ids.length} ids ${c.ids[0]}…${c.ids.at(-1)}` : 'no ids';
+          const end = c.closedAtS === undefined ? 'open' : `closed ${c.closedAtS} s (${c.closeCode})`;
+          return `opened ${c.openedAtS} s after=${c.after ?? '-'} hello=${c.helloLastId ?? '-'}: ${ids}, ${end}`;
+        })
+        .join('\n'),
     close() {
       closed = true;
       current.ws.close();

@@ -17,7 +17,7 @@ import {
   type Accepted,
 } from '../system/delivery.js';
 import { cpuCounters, cpuPerUnit, figure } from './figures.js';
-import { NAMESPACE, clusterScript, deletePods, getJson, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
+import { NAMESPACE, clusterScript, deletePods, getJson, inPod, isReady, kubectl, podsOf, readyPodsOf } from './kube.js';
 import { percentile, resumingClient, startLoad, type LoadResult } from './load.js';
 
 const ROOT = process.env.KAIROS_ROOT!;
@@ -77,6 +77,25 @@ function expectOnlyKeepAliveRaces(r: LoadResult) {
 }
 
 /** Every accepted write's events once in every consumer, checked for all users at once. */
+/** The task-updates outbox rows of these tasks, one line each: seq, type, task, created, sent, attempts. */
+async function outboxRowsOf(taskIds: number[]): Promise<string> {
+  const api = (await readyPodsOf('api'))[0].metadata.name;
+  return inPod(
+    api,
+    'api',
+    `import pg from 'pg';
+     const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+     await c.connect();
+     const r = await c.query(
+       "select seq, type, payload->'task'->>'id' as task, created_at, sent_at, attempts from outbox " +
+         "where topic = 'task-updates' and (payload->'task'->>'id')::bigint = any($1::bigint[]) order by seq",
+       [${JSON.stringify(taskIds)}],
+     );
+     console.log(r.rows.map((x) => [x.seq, x.type, x.task, x.created_at.toISOString(), x.sent_at?.toISOString() ?? 'unsent', x.attempts].join(' ')).join('\\n'));
+     await c.end();`,
+  );
+}
+
 async function allHandledOnce(accepted: Map<User, Accepted[]>) {
   await Promise.all(
     [...accepted].filter(([, tasks]) => tasks.length > 0).map(([user, tasks]) => handledExactlyOnce(user, tasks, new Date(0))),
@@ -341,11 +360,18 @@ describe('rolling updates under load', () => {
         }
         return new Map([...ids].map(([id, set]) => [id, set.size]));
       };
-      await eventually(
-        async () => tasks.every((t) => seen('task.created').has(t.id) && (!t.completed || seen('task.completed').has(t.id))),
-        60_000,
-        `user ${i}: every update on the WebSocket`,
-      );
+      const missing = () => [
+        ...tasks.filter((t) => !seen('task.created').has(t.id)).map((t) => `task.created ${t.id}`),
+        ...tasks.filter((t) => t.completed && !seen('task.completed').has(t.id)).map((t) => `task.completed ${t.id}`),
+      ];
+      await eventually(async () => missing().length === 0, 60_000, `user ${i}: every update on the WebSocket`).catch(async (err: Error) => {
+        // what is missing, its outbox rows, and the client's connections: enough to tell where it was lost
+        const ids = [...new Set(missing().map((m) => Number(m.split(' ')[1])))];
+        const rows = await outboxRowsOf(ids).catch((e: Error) => `(outbox not read: ${e.message})`);
+        throw new Error(
+          `${err.message}: missing ${missing().join(', ')}\noutbox rows of those tasks:\n${rows}\nthe client's connections:\n${clients[i]!.timeline()}`,
+        );
+      });
       await sleep(500);
       for (const t of tasks) {
         expect(seen('task.created').get(t.id), `task ${t.id} created, on the WebSocket`).toBe(1);
