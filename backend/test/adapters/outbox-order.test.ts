@@ -123,7 +123,7 @@ describe("a user's rows are numbered in the order they commit", () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   // PGlite has one connection, so two writes never overlap there: this needs PostgreSQL.
-  it.skipIf(!server)("a write waits for the same user's uncommitted one; another user's does not", async () => {
+  it.skipIf(!server)("a task-updates write waits for the same user's uncommitted one; another user's does not", async () => {
     const run = randomUUID().slice(0, 8);
     const [user, other] = [`${run}-user`, `${run}-other`];
     let commit = () => {};
@@ -138,12 +138,14 @@ describe("a user's rows are numbered in the order they commit", () => {
       .append([record(user, 'second')])
       .then(() => (secondDone = true));
     await createOutboxWriter(database.db).append([record(other, 'not held up')]);
+    // other topics are not resumed by id: a reminder of the same user takes no lock
+    await createOutboxWriter(database.db).append([{ ...record(user, 'reminder'), topic: 'reminders' }]);
     await sleep(200);
     expect(secondDone, 'the second write waited for the first to commit').toBe(false);
     commit();
     await Promise.all([first, second]);
     const rows = await sqlRunner(database.db).query<{ type: string }>('select type from outbox where user_id = $1 order by seq', [user]);
-    expect(rows.map((r) => r.type)).toEqual(['first', 'second']);
+    expect(rows.map((r) => r.type)).toEqual(['first', 'reminder', 'second']);
   });
 
   it.skipIf(!server)('writes of several users at once take their locks in one order: no deadlock', async () => {

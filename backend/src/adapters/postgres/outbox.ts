@@ -1,6 +1,6 @@
 /** The outbox writer and the unit of work that ties task changes and their events together. */
 import { inSpan, SpanKind } from '../../observability/tracing.js';
-import type { OutboxRecord } from '../../domain/events.js';
+import { TOPICS, type OutboxRecord } from '../../domain/events.js';
 import type { Task } from '../../domain/types.js';
 import type { OutboxWriter, UnitOfWork } from '../../ports/index.js';
 import { sqlRunner, type Db } from './db.js';
@@ -21,14 +21,16 @@ const recordset = (json: string) =>
 const NOTIFY = `select pg_notify('${OUTBOX_CHANNEL}', '') from (select count(*) from appended) as n`;
 
 /**
- * A user's records are numbered in the order they commit: each write takes its users'
- * transaction-scoped advisory locks before its records get their `seq`, and holds them to
- * its commit, so a concurrent write of the same user numbers its records after this one's
- * are visible. Without it two of a user's writes could commit in the opposite order of
- * their seqs, the relay publish the higher first, and a WebSocket client that resumes
- * after it never receive the lower. Locks are taken in one order (by hash), after any row
- * lock of the same statement, so writes cannot deadlock on them. `USER_LOCKS` reads the
- * `locked` CTE to its end: the outbox insert runs after every lock is held.
+ * A user's `task-updates` records are numbered in the order they commit: a write that
+ * appends one takes its user's transaction-scoped advisory lock before its records get
+ * their `seq`, and holds it to its commit, so a concurrent write of the same user numbers
+ * its records after this one's are visible. Without it two of a user's writes could
+ * commit in the opposite order of their seqs, the relay publish the higher first, and a
+ * WebSocket client that resumes after it never receive the lower. (Other topics need no
+ * lock: their consumers do not resume by id. A burst of reminders takes none.) Locks are
+ * taken in one order (by hash), after any row lock of the same statement, so writes cannot
+ * deadlock on them. `USER_LOCKS` reads the `locked` CTE to its end: the outbox insert runs
+ * after every lock is held.
  */
 const lockUsers = (hashes: string) => `select pg_advisory_xact_lock(h) from (${hashes} order by 1) as users`;
 const USER_LOCKS = '(select count(*) from locked) as user_locks';
@@ -40,7 +42,9 @@ const lockTaskUser = (written: string) => `locked as (${lockUsers(`select distin
  * records; jsonb_to_recordset keeps their order, so `seq` does too), and the data-modifying
  * CTE runs whether or not the outer select reads it. One round trip instead of three.
  */
-const APPEND = `with locked as (${lockUsers(`select distinct hashtextextended(user_id, 0) as h from ${recordset('$1::text::jsonb')}`)}),
+const APPEND = `with locked as (${lockUsers(
+  `select distinct hashtextextended(user_id, 0) as h from ${recordset('$1::text::jsonb')} where topic = '${TOPICS.taskUpdates}'`,
+)}),
   appended as (${OUTBOX_INSERT} from ${USER_LOCKS}, ${recordset('$1::text::jsonb')} returning 1) ${NOTIFY}`;
 
 /**
