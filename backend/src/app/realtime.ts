@@ -120,15 +120,29 @@ export function createRealtimeHub(deps: {
       const set = byUser.get(userId) ?? new Set();
       byUser.set(userId, set);
       set.add(session);
-      const latest = await deps.log.latest(userId);
-      const from = afterSeq ?? latest;
-      const read = async () => {
-        if (!session.open) return;
-        for (const row of await deps.log.since(userId, from, replayLimit)) {
-          session.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
-        }
+      const unregister = () => {
+        session.open = false;
+        untilSettled.delete(session);
+        set.delete(session);
+        if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
       };
-      if (afterSeq !== undefined && afterSeq < latest) await read();
+      let latest: number;
+      let read: () => Promise<void>;
+      try {
+        latest = await deps.log.latest(userId);
+        const from = afterSeq ?? latest;
+        read = async () => {
+          if (!session.open) return;
+          for (const row of await deps.log.since(userId, from, replayLimit)) {
+            session.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
+          }
+        };
+        if (afterSeq !== undefined && afterSeq < latest) await read();
+      } catch (err) {
+        // the log could not be read (the database is away): nothing stays registered
+        unregister();
+        throw err;
+      }
       session.send({ type: 'hello', last_id: String(latest) });
       if (settled) release(session);
       else untilSettled.set(session, read);
@@ -138,11 +152,8 @@ export function createRealtimeHub(deps: {
       );
       for (const t of timers) t.unref?.();
       return () => {
-        session.open = false;
-        untilSettled.delete(session);
         for (const t of timers) clearTimeout(t);
-        set.delete(session);
-        if (set.size === 0) byUser.delete(userId);
+        unregister();
       };
     },
 

@@ -112,10 +112,10 @@ describe('outbox relay in lanes', () => {
 });
 
 describe("a user's rows are numbered in the order they commit", () => {
-  const record = (user_id: string, what: string): OutboxRecord => ({
+  const record = (user_id: string, what: string, topic: 'task-updates' | 'reminders' = 'task-updates'): OutboxRecord => ({
     kind: 'event',
     event_id: randomUUID(),
-    topic: 'task-updates',
+    topic,
     type: what,
     user_id,
     payload: {} as never,
@@ -139,7 +139,7 @@ describe("a user's rows are numbered in the order they commit", () => {
       .then(() => (secondDone = true));
     await createOutboxWriter(database.db).append([record(other, 'not held up')]);
     // other topics are not resumed by id: a reminder of the same user takes no lock
-    await createOutboxWriter(database.db).append([{ ...record(user, 'reminder'), topic: 'reminders' }]);
+    await createOutboxWriter(database.db).append([record(user, 'reminder', 'reminders')]);
     await sleep(200);
     expect(secondDone, 'the second write waited for the first to commit').toBe(false);
     commit();

@@ -172,4 +172,23 @@ describe('realtime hub', () => {
     await connected;
     expect(got.map((m) => m.id ?? m.type)).toEqual(['8', '9', 'hello', '10']);
   });
+
+  it('a connection whose log cannot be read is not left registered', async () => {
+    const hub = createRealtimeHub({
+      log: {
+        since: async () => [],
+        latest: async () => {
+          throw new Error('database away');
+        },
+      },
+      present: (t) => t,
+      catchUpMs: [],
+      liveAtStart: true,
+    });
+    const got: ClientMessage[] = [];
+    await expect(hub.connect('u1', { send: (m) => got.push(m) }, 3)).rejects.toThrow('database away');
+    expect(hub.connections()).toBe(0);
+    await hub.consumer().handle({ data: update(4).data, seq: 4 } as never);
+    expect(got).toEqual([]);
+  });
 });
