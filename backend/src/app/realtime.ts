@@ -71,6 +71,8 @@ interface Session {
   /** Live updates waiting for the connection's catch-up read; null once released. */
   held: ClientMessage[] | null;
   open: boolean;
+  /** Sends what the log has for the user after the connection's starting point. */
+  read(): Promise<void>;
 }
 
 export function createRealtimeHub(deps: {
@@ -88,8 +90,8 @@ export function createRealtimeHub(deps: {
   const liveSettleMs = deps.liveSettleMs ?? LIVE_SETTLE_MS;
   let live = deps.liveAtStart ?? false;
   let settled = live;
-  // connections waiting for the subscription to settle: their catch-up read and release
-  const untilSettled = new Map<Session, () => Promise<void>>();
+  // connections waiting for the subscription to settle: each is read again, then released
+  const untilSettled = new Set<Session>();
 
   const release = (session: Session) => {
     const held = session.held ?? [];
@@ -103,9 +105,10 @@ export function createRealtimeHub(deps: {
       const owed = [...untilSettled];
       untilSettled.clear();
       // a failed read releases anyway: the catch-up reads come later, and holding live updates forever is worse
-      for (const [session, read] of owed)
+      for (const session of owed)
         if (session.open)
-          void read()
+          void session
+            .read()
             .catch(() => undefined)
             .then(() => release(session));
     }, liveSettleMs).unref?.();
@@ -116,7 +119,18 @@ export function createRealtimeHub(deps: {
 
     /** Registers a connection; replays what it missed after `afterSeq`, then it receives live updates. */
     async connect(userId: string, client: Connection, afterSeq?: number): Promise<() => void> {
-      const session: Session = { ...sendingOnce(client, 2 * replayLimit), held: [], open: true };
+      let from = 0; // where the reads start: set below, once the log has answered
+      const session: Session = {
+        ...sendingOnce(client, 2 * replayLimit),
+        held: [],
+        open: true,
+        async read() {
+          if (!session.open) return;
+          for (const row of await deps.log.since(userId, from, replayLimit)) {
+            session.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
+          }
+        },
+      };
       const set = byUser.get(userId) ?? new Set();
       byUser.set(userId, set);
       set.add(session);
@@ -127,17 +141,10 @@ export function createRealtimeHub(deps: {
         if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
       };
       let latest: number;
-      let read: () => Promise<void>;
       try {
         latest = await deps.log.latest(userId);
-        const from = afterSeq ?? latest;
-        read = async () => {
-          if (!session.open) return;
-          for (const row of await deps.log.since(userId, from, replayLimit)) {
-            session.send(toClientMessage(row.seq, row.data as TaskUpdate, deps.present));
-          }
-        };
-        if (afterSeq !== undefined && afterSeq < latest) await read();
+        from = afterSeq ?? latest;
+        if (afterSeq !== undefined && afterSeq < latest) await session.read();
       } catch (err) {
         // the log could not be read (the database is away): nothing stays registered
         unregister();
@@ -145,10 +152,10 @@ export function createRealtimeHub(deps: {
       }
       session.send({ type: 'hello', last_id: String(latest) });
       if (settled) release(session);
-      else untilSettled.set(session, read);
+      else untilSettled.add(session);
       const timers = catchUpMs.map((ms) =>
         // a failed read leaves the live path; the next catch-up reads again
-        setTimeout(() => void read().catch(() => undefined), ms),
+        setTimeout(() => void session.read().catch(() => undefined), ms),
       );
       for (const t of timers) t.unref?.();
       return () => {

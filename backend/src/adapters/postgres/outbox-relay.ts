@@ -94,9 +94,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           select coalesce(json_agg(leased order by seq), '[]') as rows, (select count(*)::int from candidates) as candidates
           from leased`),
       );
-      const rows = (typeof lease!.rows === 'string' ? (JSON.parse(lease!.rows) as RawRow[]) : lease!.rows).sort(
-        (a, b) => Number(a.seq) - Number(b.seq),
-      );
+      // in seq order: json_agg orders them
+      const rows = typeof lease!.rows === 'string' ? (JSON.parse(lease!.rows) as RawRow[]) : lease!.rows;
       const held = lease!.candidates > rows.length;
       let done = new Set<number>();
       let failure: unknown;
