@@ -65,6 +65,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let lastCleanup = 0;
   // rows left for another relay's earlier rows of the same user: look again soon, not at the next poll
   let heldBack = false;
+  let kicked = false;
 
   /**
    * One pass: lease a batch in a short transaction → dispatch in order outside it →
@@ -178,7 +179,16 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       void run();
     },
     kick() {
-      if (running && backoffMs === 0) void run();
+      if (!running || backoffMs !== 0 || kicked) return;
+      // After the requests already waiting on this event loop, not at once: a commit's
+      // continuation runs before them, and on PGlite (no I/O between statements) the pass
+      // would then lease that one commit's rows every time — with the wait, one pass takes
+      // the rows of every write that committed meanwhile.
+      kicked = true;
+      setImmediate(() => {
+        kicked = false;
+        void run();
+      });
     },
     async stop(timeoutMs) {
       running = false;
