@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -15,6 +15,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
 import type { SqlRunner } from './sql-runner.js';
+import { PreparedPGlite } from './pglite-prepared.js';
 import { backfillRecurrenceSummaries } from './task-json.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -198,7 +199,7 @@ async function listenWithReconnect(url: string, channel: string, fn: () => void)
 async function openPglite(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(inMemory ? undefined : dataDir);
+  const client = await PreparedPGlite.open(inMemory ? undefined : dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   remember(db, pgliteRunner(client));
   return {
