@@ -15,8 +15,9 @@
  * after the last id it received (app/realtime.ts); an earlier row published after it
  * would never reach that client.
  *
- * It wakes on an in-process kick (same process committed), on PostgreSQL NOTIFY
- * (another process committed), and on a slow poll as a safety net.
+ * It wakes on an in-process kick (same process committed; the pass starts once the
+ * callbacks already waiting have run, so it takes every write that committed meanwhile), on
+ * PostgreSQL NOTIFY (another process committed), and on a slow poll as a safety net.
  */
 import { and, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { OutboxRecord } from '../../domain/events.js';
