@@ -188,7 +188,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       kicked = true;
       setImmediate(() => {
         kicked = false;
-        void run();
+        if (running) void run(); // stop() sends what is left itself
       });
     },
     async stop(timeoutMs) {

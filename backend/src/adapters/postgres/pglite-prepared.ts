@@ -1,5 +1,5 @@
 /**
- * PGlite whose statements are parsed and planned once. PGlite's own `query()` runs a
+ * PGlite whose statements are parsed once. PGlite's own `query()` runs a
  * statement as six protocol exchanges with the WebAssembly backend (parse, describe,
  * bind, describe, execute, sync), parsing and planning it every time. Here a statement's
  * text is parsed under a name the first time it is seen — keeping its parameter types and
