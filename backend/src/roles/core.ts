@@ -32,7 +32,15 @@ export async function createCore(config: Config, overrides: { clock?: Clock; log
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL, role: config.role, appId });
   const registry = createRegistry({ role: config.role });
   const metrics = createPipelineMetrics(registry);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.KAIROS_DATA_DIR, poolMax: config.DATABASE_POOL_MAX });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.KAIROS_DATA_DIR,
+    poolMax: config.DATABASE_POOL_MAX,
+    onVacuum: ({ ms, error }) =>
+      error
+        ? logger.warn({ err: error }, 'embedded database: vacuum failed; trying again at the next interval')
+        : logger.info({ ms: Math.round(ms) }, 'embedded database: vacuumed and analyzed'),
+  });
   if (!config.KAIROS_SKIP_MIGRATIONS) await database.migrate();
   return { config, logger, registry, metrics, database, clock: overrides.clock ?? systemClock };
 }

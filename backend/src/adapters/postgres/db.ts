@@ -16,6 +16,7 @@ import pg from 'pg';
 import * as schema from './schema.js';
 import type { SqlRunner } from './sql-runner.js';
 import { PreparedPGlite } from './pglite-prepared.js';
+import { startPgliteVacuum, type VacuumReport } from './pglite-vacuum.js';
 import { backfillRecurrenceSummaries } from './task-json.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -103,9 +104,15 @@ const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.u
 /** Arbitrary constant: the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 7_302_113;
 
-export async function openDatabase(opts: { url?: string; dataDir?: string; poolMax?: number }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir?: string;
+  poolMax?: number;
+  /** PGlite: told after each of its periodic vacuums (pglite-vacuum.ts). */
+  onVacuum?: (report: VacuumReport) => void;
+}): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts.poolMax ?? 10);
-  return openPglite(opts.dataDir ?? './.data');
+  return openPglite(opts.dataDir ?? './.data', opts.onVacuum);
 }
 
 function openPool(url: string, max: number, applicationName: string): { pool: pg.Pool; db: Db } {
@@ -196,10 +203,11 @@ async function listenWithReconnect(url: string, channel: string, fn: () => void)
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, onVacuum?: (report: VacuumReport) => void): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PreparedPGlite.open(inMemory ? undefined : dataDir);
+  const stopVacuum = startPgliteVacuum(client, { ...(onVacuum ? { onRun: onVacuum } : {}) });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   remember(db, pgliteRunner(client));
   return {
@@ -217,6 +225,9 @@ async function openPglite(dataDir: string): Promise<Database> {
     // commits tells its listeners in-process
     onNotify: async () => async () => {},
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => client.close(),
+    close: async () => {
+      await stopVacuum();
+      await client.close();
+    },
   };
 }
