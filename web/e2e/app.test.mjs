@@ -114,6 +114,9 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     }
     await row(page, 'Water plants').waitFor();
     await row(page, 'Call mom').waitFor();
+    // the list settles on all five: a refetch that answers while a later add is still
+    // pending shows that task again only once the add has answered
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5, null, { timeout: 10_000 });
     assert.equal(await page.locator('[data-task-id]').count(), 5);
   });
 
