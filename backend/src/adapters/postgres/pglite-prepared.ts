@@ -73,7 +73,7 @@ export class PreparedPGlite extends PGlite {
       return serializer ? serializer(value) : String(value);
     });
     const { messages } = await this.execProtocol(
-      concat(serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()),
+      Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]),
       { syncToFs: false },
     );
     const all = statement.rowDescription ? [statement.rowDescription, ...messages] : messages;
@@ -83,7 +83,7 @@ export class PreparedPGlite extends PGlite {
   async #prepare(text: string): Promise<Named> {
     const name = `kairos_pglite_${this.#nextName++}`;
     const { messages } = await this.execProtocol(
-      concat(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()),
+      Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
       { syncToFs: false },
     );
     const named: Named = {
@@ -99,16 +99,6 @@ export class PreparedPGlite extends PGlite {
     const named = this.#named.get(text);
     if (!named) return;
     this.#named.delete(text);
-    await this.execProtocol(concat(serialize.close({ type: 'S', name: named.name }), serialize.sync()), { syncToFs: false });
+    await this.execProtocol(Buffer.concat([serialize.close({ type: 'S', name: named.name }), serialize.sync()]), { syncToFs: false });
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
