@@ -103,6 +103,34 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     assert.match(text, /#home/);
     assert.match(text, /month/i);
     assert.match(text, /High/);
+  });
+
+  it('keeps a task being added in the list while later adds answer and the list refetches', async () => {
+    // "Write report" is held 1.5 s on its way to the API; the two adds after it answer
+    // first, and each answer (and its realtime event) makes the list refetch without it
+    const isSlowAdd = (req) => req.method() === 'POST' && /^Write report/.test(req.postDataJSON()?.text ?? '');
+    let slowAnswered = false;
+    const hold = async (route) => {
+      if (!isSlowAdd(route.request())) return route.fallback();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    };
+    const isTasks = (url) => url.pathname === '/api/v1/tasks';
+    await page.route(isTasks, hold);
+    page.on('requestfinished', (req) => {
+      if (isSlowAdd(req)) slowAnswered = true;
+    });
+    // From the moment its row first shows: how often it was missing (sampled every 10 ms).
+    await page.evaluate(() => {
+      const probe = { seen: false, missing: 0 };
+      window.__slowAddProbe = probe;
+      const present = () =>
+        [...document.querySelectorAll('[data-task-id] button[tabindex="-1"]')].some((b) => b.textContent === 'Write report');
+      probe.timer = setInterval(() => {
+        if (present()) probe.seen = true;
+        else if (probe.seen) probe.missing++;
+      }, 10);
+    });
 
     for (const t of [
       'Buy milk tomorrow #errands',
@@ -114,9 +142,18 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
     }
     await row(page, 'Water plants').waitFor();
     await row(page, 'Call mom').waitFor();
-    // the list settles on all five: a refetch that answers while a later add is still
-    // pending shows that task again only once the add has answered
-    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5, null, { timeout: 10_000 });
+    const deadline = Date.now() + 10_000;
+    while (!slowAnswered && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(slowAnswered, 'the held add was answered');
+    await row(page, 'Write report').waitFor();
+    await page.unrouteAll({ behavior: 'wait' }); // lets a request in its handler finish first
+    const probe = await page.evaluate(() => {
+      clearInterval(window.__slowAddProbe.timer);
+      return window.__slowAddProbe;
+    });
+    assert.ok(probe.seen, 'the held add showed at once');
+    assert.equal(probe.missing, 0, 'the held add never left the list');
+    await page.waitForFunction(() => document.querySelectorAll('[data-task-id]').length === 5);
     assert.equal(await page.locator('[data-task-id]').count(), 5);
   });
 

@@ -1,11 +1,31 @@
 'use client';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { ApiError, client, ok } from './api/client';
 import type { NotificationList, ParseResult, Preferences, SavedView, Task, TaskPatch, TaskQuery } from './api/types';
 import { findTask, removeTask, replaceTempTask, restore, snapshot, upsertTask } from './cache';
 import { toast } from './toast';
 
 let tempSeq = -1;
+
+/**
+ * Every mutation that writes a task carries this key. A list refetch that answers while
+ * one is in flight would replace the cached list without that write (an added task
+ * vanishes until its answer arrives), so lists are refetched only once the last of
+ * them has settled.
+ */
+export const TASK_WRITE = ['task-write'] as const;
+
+/** Task writes in flight, not counting one that is settling (it still counts as pending in its onSettled). */
+export function taskWritesInFlight(qc: QueryClient, settling = false): number {
+  return qc.isMutating({ mutationKey: TASK_WRITE }) - (settling ? 1 : 0);
+}
+
+/** Refetches the task lists unless another task write is in flight (it refetches when it settles). */
+function refetchTasksWhenIdle(qc: QueryClient, opts: { settling: boolean; tags?: boolean }) {
+  if (taskWritesInFlight(qc, opts.settling) > 0) return;
+  void qc.invalidateQueries({ queryKey: ['tasks'] });
+  if (opts.tags) void qc.invalidateQueries({ queryKey: ['tags'] });
+}
 
 export function errMessage(err: unknown) {
   return err instanceof ApiError ? err.message : 'Something went wrong';
@@ -14,6 +34,7 @@ export function errMessage(err: unknown) {
 export function useCreateTask() {
   const qc = useQueryClient();
   return useMutation({
+    mutationKey: TASK_WRITE,
     mutationFn: (vars: { text: string; time_zone: string; preview: ParseResult | null }) =>
       ok(client.POST('/api/v1/tasks', { body: { text: vars.text, time_zone: vars.time_zone } })),
     onMutate: async (vars) => {
@@ -50,16 +71,14 @@ export function useCreateTask() {
     onError: (_err, _v, ctx) => {
       if (ctx) restore(qc, ctx.snap);
     },
-    onSettled: () => {
-      void qc.invalidateQueries({ queryKey: ['tasks'] });
-      void qc.invalidateQueries({ queryKey: ['tags'] });
-    },
+    onSettled: () => refetchTasksWhenIdle(qc, { settling: true, tags: true }),
   });
 }
 
 export function useToggleComplete() {
   const qc = useQueryClient();
   return useMutation({
+    mutationKey: TASK_WRITE,
     mutationFn: (task: Task) =>
       ok(
         client.POST(task.completed ? '/api/v1/tasks/{id}/reopen' : '/api/v1/tasks/{id}/complete', {
@@ -84,7 +103,7 @@ export function useToggleComplete() {
     },
     onSettled: () => {
       // Let the strike-through be seen before the row leaves a "pending" list.
-      setTimeout(() => void qc.invalidateQueries({ queryKey: ['tasks'] }), 700);
+      setTimeout(() => refetchTasksWhenIdle(qc, { settling: false }), 700);
     },
   });
 }
@@ -92,6 +111,7 @@ export function useToggleComplete() {
 export function useUpdateTask() {
   const qc = useQueryClient();
   return useMutation({
+    mutationKey: TASK_WRITE,
     mutationFn: ({ id, patch, version }: { id: number; patch: TaskPatch; version: number }) =>
       ok(client.PATCH('/api/v1/tasks/{id}', { params: { path: { id } }, body: patch, headers: { 'if-match': `"${version}"` } })),
     onMutate: async ({ id, patch }) => {
@@ -109,10 +129,7 @@ export function useUpdateTask() {
         void qc.invalidateQueries({ queryKey: ['task', id] });
       }
     },
-    onSettled: () => {
-      void qc.invalidateQueries({ queryKey: ['tasks'] });
-      void qc.invalidateQueries({ queryKey: ['tags'] });
-    },
+    onSettled: () => refetchTasksWhenIdle(qc, { settling: true, tags: true }),
   });
 }
 

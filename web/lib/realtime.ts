@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppNotification, RealtimeMessage, Task } from './api/types';
 import { removeTask, upsertTask } from './cache';
+import { taskWritesInFlight } from './mutations';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
 
@@ -56,6 +57,8 @@ export function useRealtime(opts: {
       tagsStale ||= tags;
       clearTimeout(refetch);
       refetch = setTimeout(() => {
+        // a task write in flight refetches when it settles; a list fetched now would lack it
+        if (taskWritesInFlight(qc) > 0) return scheduleRefetch(delay);
         void qc.invalidateQueries({ queryKey: ['tasks'] });
         if (tagsStale) void qc.invalidateQueries({ queryKey: ['tags'] });
         tagsStale = false;
