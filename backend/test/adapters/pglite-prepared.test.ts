@@ -1,6 +1,9 @@
 // PGlite with named statements answers exactly as PGlite's own query() does — rows,
 // types, row modes, counts, errors — while parsing each statement once.
 import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreparedPGlite } from '../../src/adapters/postgres/pglite-prepared.js';
 
@@ -97,5 +100,43 @@ describe('PreparedPGlite', () => {
       }),
     ).rejects.toThrow('abort');
     expect((await prepared.query('select id from items where id = $1', [11])).rows).toEqual([]);
+  });
+
+  it('caches generic plans once the tables are analyzed, and from the start on a database analyzed before', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kairos-pglite-plans-'));
+    const mode = async (db: PreparedPGlite) =>
+      (await db.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]!.plan_cache_mode;
+    const text = 'select title from things where id = $1';
+    const plans = async (db: PreparedPGlite) =>
+      (
+        await db.query<{ generic_plans: number; custom_plans: number }>(
+          'select generic_plans::int, custom_plans::int from pg_prepared_statements where statement = $1',
+          [text],
+        )
+      ).rows[0]!;
+    try {
+      const fresh = await PreparedPGlite.open(dataDir);
+      await fresh.exec(
+        `create table things (id int primary key, title text); insert into things select i, 't' || i from generate_series(1, 1000) i`,
+      );
+      expect(await mode(fresh)).toBe('force_custom_plan');
+      for (let i = 1; i <= 8; i++) await fresh.query(text, [i]);
+      expect(await plans(fresh)).toEqual({ generic_plans: 0, custom_plans: 8 });
+      await fresh.exec('analyze');
+      await fresh.statisticsGathered();
+      expect(await mode(fresh)).toBe('auto');
+      for (let i = 1; i <= 8; i++) await fresh.query(text, [i]);
+      expect((await plans(fresh)).generic_plans).toBeGreaterThan(0);
+      await fresh.close();
+
+      const reopened = await PreparedPGlite.open(dataDir);
+      try {
+        expect(await mode(reopened)).toBe('auto');
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -207,7 +207,13 @@ async function openPglite(dataDir: string, onVacuum?: (report: VacuumReport) => 
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const client = await PreparedPGlite.open(inMemory ? undefined : dataDir);
-  const stopVacuum = startPgliteVacuum(client, { ...(onVacuum ? { onRun: onVacuum } : {}) });
+  const stopVacuum = startPgliteVacuum(client, {
+    onRun: (report) => {
+      // a failure leaves plans per execution: slower, not wrong
+      if (!report.error) void client.statisticsGathered().catch(() => {});
+      onVacuum?.(report);
+    },
+  });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   remember(db, pgliteRunner(client));
   return {

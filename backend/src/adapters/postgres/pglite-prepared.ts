@@ -31,16 +31,24 @@ export class PreparedPGlite extends PGlite {
   #nextName = 1;
 
   /**
-   * Opens the database (in memory without `dataDir`). Each execution is still planned for
-   * its parameters, as PGlite's own path does: PGlite runs no autovacuum, so tables have
-   * no statistics unless analyzed, and a generic plan chosen without them can be far worse
-   * (a search took twice as long).
+   * Opens the database (in memory without `dataDir`). Until its tables have statistics,
+   * each execution is planned for its parameters, as PGlite's own path does: PGlite runs no
+   * autovacuum, so tables have none unless analyzed, and a generic plan chosen without them
+   * can be far worse (a search took twice as long). A database analyzed before (a restart)
+   * gets PostgreSQL's default plan caching at once — with statistics, cached generic plans
+   * made writes a third faster and reads no slower.
    */
   static async open(dataDir?: string): Promise<PreparedPGlite> {
     const db = dataDir === undefined ? new PreparedPGlite() : new PreparedPGlite(dataDir);
     await db.waitReady;
-    await db.exec('set plan_cache_mode = force_custom_plan');
+    const [result] = await db.exec(`select exists (select from pg_stats where schemaname = 'public') as analyzed`);
+    if (!(result?.rows[0] as { analyzed?: boolean } | undefined)?.analyzed) await db.exec('set plan_cache_mode = force_custom_plan');
     return db;
+  }
+
+  /** The tables were analyzed: from now on PostgreSQL's default plan caching (a generic plan once it is no worse). */
+  async statisticsGathered(): Promise<void> {
+    await this.exec('reset plan_cache_mode');
   }
 
   override async query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> {

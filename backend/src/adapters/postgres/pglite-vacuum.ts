@@ -5,7 +5,8 @@
  * updated tasks) or gathers the planner's statistics. Inserting and deleting 160,000
  * outbox-sized rows grew a data folder to 86 MB; with a `vacuum analyze` after each 20,000,
  * 23 MB (each took 80 ms). So the whole database is vacuumed and analyzed on a timer —
- * first a minute after start, so start-up stays fast, then every `everyMs`.
+ * first a minute after start, so start-up stays fast, then every `everyMs`. (The first
+ * analyze also lets the database cache generic plans: `PreparedPGlite.statisticsGathered`.)
  */
 import type { PGlite } from '@electric-sql/pglite';
 
