@@ -12,7 +12,9 @@
 #   kairos.local/coredns, kairos.local/metrics-server, kairos.local/pause
 #       a static binary on a minimal layer (passwd, CA bundle, zoneinfo, /tmp)
 # `build-app` builds only the backend and web images (no cluster binaries needed; CI runs
-# it as its container-image stage, so `build` later finds them done);
+# it as its container-image stage, so `build` later finds them done) and, for a cluster
+# that is up, names them in its image references — then `import` and `install.sh` roll
+# the release out;
 # `import` loads them into the cluster's containerd (namespace k8s.io);
 # `tags` prints NAME=REFERENCE lines for the install step.
 # `alias TAG` gives the imported backend and web images a second tag: the same content
@@ -238,12 +240,24 @@ build_app() {
   APP_TAG="$(app_tag)"
   if [[ -f $IMAGES/kairos-backend-$APP_TAG.tar && -f $IMAGES/kairos-web-$APP_TAG.tar ]]; then
     log "images: kairos-backend and kairos-web $APP_TAG are built already (the build steps ran then)"
-    return 0
+  else
+    base_rootfs
+    app_images
+    cat "$IMAGES/app-build.log"
+    log "images: kairos-backend and kairos-web $APP_TAG built ($IMAGES)"
   fi
-  base_rootfs
-  app_images
-  cat "$IMAGES/app-build.log"
-  log "images: kairos-backend and kairos-web $APP_TAG built ($IMAGES)"
+  use_app_tag "$APP_TAG"
+}
+
+# use_app_tag TAG : a cluster that is up gets these application images on its next
+# `import` and `install` (the references of the other images stay as `build` made them)
+use_app_tag() {
+  [[ -f $TAGS_FILE ]] || return 0
+  local tmp="$TAGS_FILE.tmp"
+  sed -e "s|^BACKEND_IMAGE=.*|BACKEND_IMAGE=$IMAGE_PREFIX/kairos-backend:$1|" \
+    -e "s|^WEB_IMAGE=.*|WEB_IMAGE=$IMAGE_PREFIX/kairos-web:$1|" "$TAGS_FILE" >"$tmp"
+  mv "$tmp" "$TAGS_FILE"
+  log "images: $TAGS_FILE now names kairos-backend and kairos-web $1"
 }
 
 import() {
