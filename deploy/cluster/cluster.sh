@@ -11,6 +11,7 @@
 #   status  what runs, the nodes and the pods
 #   down    stops everything `up` started (by pid), unmounts, removes the namespace
 #           and the cluster state (KAIROS_CLUSTER_KEEP=1 keeps the state)
+#   (`up` and `down` take a lock: a second one while one runs stops at once)
 #   kubectl / helm / exec   run inside the namespace with the admin kubeconfig
 # Needs root. State: $KAIROS_CLUSTER_DIR (/var/lib/kairos-cluster).
 set -euo pipefail
@@ -347,12 +348,28 @@ down() {
   fi
 }
 
+# One `up` or `down` at a time: two would start the same components twice, or remove the
+# state under a cluster that is starting. flock holds the lock itself and runs the command
+# in a new shell (-o: the daemons `up` starts do not inherit it, so it ends with `up`).
+LOCK_FILE="${KAIROS_CLUSTER_LOCK:-/run/lock/kairos-cluster.lock}"
+locked() { # locked up|down
+  if [[ ${KAIROS_CLUSTER_LOCKED:-0} == 1 ]]; then
+    "$1"
+    return
+  fi
+  mkdir -p "$(dirname "$LOCK_FILE")"
+  local rc=0
+  KAIROS_CLUSTER_LOCKED=1 flock -n -E 75 -o "$LOCK_FILE" bash "${BASH_SOURCE[0]}" "$1" || rc=$?
+  [[ $rc != 75 ]] || die "another 'cluster.sh up' or 'down' is running (it holds $LOCK_FILE); wait for it to finish"
+  return "$rc"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
-up) up ;;
+up) locked up ;;
 status) status ;;
-down) down ;;
+down) locked down ;;
 kubectl) kc "$@" ;;
 helm)
   # shellcheck source=../validate/tools.sh
