@@ -200,6 +200,11 @@ async function latencyRun(users, rate) {
     firstFifth: quantiles(latencyOfSends(sentAt, seenAt, 0, Math.floor(total / 5), rate)).p50,
     lastFifth: quantiles(latencyOfSends(sentAt, seenAt, Math.ceil((4 * total) / 5), total, rate)).p50,
   });
+  // client p50 / p90 over each tenth of the run, by send order: where warm-up or a backlog sits
+  const byTenth = Array.from({ length: 10 }, (_, i) => {
+    const q = quantiles(latencyOfSends(sentAt, seenAt, Math.floor((i * total) / 10), Math.floor(((i + 1) * total) / 10), rate));
+    return { p50: q.p50, p90: q.p90 };
+  });
   const server = Object.fromEntries(
     consumers.map(([c], i) => {
       const d = histogramDelta(before[i], after[i]);
@@ -232,6 +237,7 @@ async function latencyRun(users, rate) {
     delivered_to_client: seenAt.size,
     drain_after_send_s: drainSeconds,
     client_ms: client,
+    client_ms_by_tenth: byTenth,
     server,
     stack_cpu: stackCpu,
   };
@@ -388,6 +394,7 @@ try {
       console.log(
         `  sent ${r.sent} at ${fmt(r.achieved_send_rate)}/s, errors ${r.errors}${r.first_error ? ` (${r.first_error})` : ''}, API p50 ${r.api_ms.p50} ms p99 ${r.api_ms.p99} ms`,
       );
+      console.log(`  client p50 / p90 by tenth of the run (ms): ${r.client_ms_by_tenth.map((t) => `${t.p50}/${t.p90}`).join('  ')}`);
       for (const [c, s] of Object.entries(r.server)) {
         console.log(
           `  ${c.padEnd(10)} handled ${s.handled}: p50 ${fmt(s.p50)} ms, p90 ${fmt(s.p90)} ms, p99 ${fmt(s.p99)} ms, max ≤ ${s.max_le} ms; ≤25 ms ${fmt(100 * s.within_25ms)}%, ≤100 ms ${fmt(100 * s.within_100ms)}%, ≤500 ms ${fmt(100 * s.within_500ms)}%`,
