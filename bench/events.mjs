@@ -168,7 +168,7 @@ async function latencyRun(users, rate) {
     pending.push(
       createTask(user, { title, priority: 'low', tags: ['bench'] })
         .then(() => {
-          apiLatency.push(Date.now() - started);
+          apiLatency[i] = Date.now() - started;
           answeredAt.push(performance.now());
         })
         .catch((e) => errors.push(e.message)),
@@ -200,10 +200,13 @@ async function latencyRun(users, rate) {
     firstFifth: quantiles(latencyOfSends(sentAt, seenAt, 0, Math.floor(total / 5), rate)).p50,
     lastFifth: quantiles(latencyOfSends(sentAt, seenAt, Math.ceil((4 * total) / 5), total, rate)).p50,
   });
-  // client p50 / p90 over each tenth of the run, by send order: where warm-up or a backlog sits
+  // client p50 / p90 and the API's p50 / p99 over each tenth of the run, by send order:
+  // where warm-up or a backlog sits
   const byTenth = Array.from({ length: 10 }, (_, i) => {
-    const q = quantiles(latencyOfSends(sentAt, seenAt, Math.floor((i * total) / 10), Math.floor(((i + 1) * total) / 10), rate));
-    return { p50: q.p50, p90: q.p90 };
+    const [from, to] = [Math.floor((i * total) / 10), Math.floor(((i + 1) * total) / 10)];
+    const client = quantiles(latencyOfSends(sentAt, seenAt, from, to, rate));
+    const api = quantiles(apiLatency.slice(from, to).filter((ms) => ms !== undefined));
+    return { p50: client.p50, p90: client.p90, api_p50: api.p50, api_p99: api.p99 };
   });
   const server = Object.fromEntries(
     consumers.map(([c], i) => {
@@ -233,7 +236,7 @@ async function latencyRun(users, rate) {
     requests_started_late: behind,
     errors: errors.length,
     first_error: errors[0],
-    api_ms: quantiles(apiLatency),
+    api_ms: quantiles(apiLatency.filter((ms) => ms !== undefined)),
     delivered_to_client: seenAt.size,
     drain_after_send_s: drainSeconds,
     client_ms: client,
@@ -395,6 +398,9 @@ try {
         `  sent ${r.sent} at ${fmt(r.achieved_send_rate)}/s, errors ${r.errors}${r.first_error ? ` (${r.first_error})` : ''}, API p50 ${r.api_ms.p50} ms p99 ${r.api_ms.p99} ms`,
       );
       console.log(`  client p50 / p90 by tenth of the run (ms): ${r.client_ms_by_tenth.map((t) => `${t.p50}/${t.p90}`).join('  ')}`);
+      console.log(
+        `  API p50 / p99 by tenth of the run (ms):    ${r.client_ms_by_tenth.map((t) => `${t.api_p50}/${t.api_p99}`).join('  ')}`,
+      );
       for (const [c, s] of Object.entries(r.server)) {
         console.log(
           `  ${c.padEnd(10)} handled ${s.handled}: p50 ${fmt(s.p50)} ms, p90 ${fmt(s.p90)} ms, p99 ${fmt(s.p99)} ms, max ≤ ${s.max_le} ms; ≤25 ms ${fmt(100 * s.within_25ms)}%, ≤100 ms ${fmt(100 * s.within_100ms)}%, ≤500 ms ${fmt(100 * s.within_500ms)}%`,
