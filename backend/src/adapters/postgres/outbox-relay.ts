@@ -2,7 +2,9 @@
  * The outbox relay: publishes committed outbox rows and stamps them sent. Rows are
  * leased (FOR UPDATE SKIP LOCKED + `locked_until`), so several api replicas can relay
  * at once without sending a row twice; a crash before the stamp means the row is sent again
- * on restart (at-least-once — consumers are idempotent).
+ * on restart (at-least-once — consumers are idempotent). A lease is short (`leaseMs`) and
+ * renewed while its batch is being sent: a relay that dies holding one (a crash; a shutdown
+ * sends what it holds) delays those rows, and its users' later rows, only until it runs out.
  *
  * A batch is handed over whole: the distributed publisher sends each topic's events in
  * one bulk request (one broker round trip per batch instead of per event).
@@ -28,6 +30,7 @@ import { rowsOf } from './task-repository.js';
 
 /** How soon a lane looks again at rows it left for another relay's earlier rows of the same user. */
 const HELD_BACK_RETRY_MS = 100;
+const LEASE_MS = 10_000;
 
 export interface OutboxRelayOptions {
   db: Db;
@@ -37,6 +40,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Passes that run at once, each for its share of the users (1: one pass at a time). */
   lanes?: number;
+  /** How long leased rows stay another relay's; renewed every third of it while they are being sent. */
+  leaseMs?: number;
   /** Sent rows are kept this long (task-updates rows double as the WebSocket replay log). */
   retentionMs?: number;
   onError?: (err: unknown) => void;
@@ -58,6 +63,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   // a user's lane: the user id's hash, its sign bit cleared (hashtext is a signed int4)
   const inLane = (lane: number) => (lanes.length > 1 ? sql`and (hashtext(user_id) & 2147483647) % ${lanes.length} = ${lane}` : sql``);
   const retentionMs = opts.retentionMs ?? 24 * 3600_000;
+  const leaseInterval = `${opts.leaseMs ?? LEASE_MS} milliseconds`;
   let running = false;
   let pass: Promise<void> | null = null;
   let again = false;
@@ -85,7 +91,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
             order by seq limit ${batchSize}
             for update skip locked),
           leased as (
-            update ${outbox} set locked_until = now() + interval '30 seconds'
+            update ${outbox} set locked_until = now() + ${leaseInterval}::interval
             where seq in (
               select c.seq from candidates c
               where not exists (
@@ -102,12 +108,15 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       let done = new Set<number>();
       let failure: unknown;
       if (rows.length) {
+        const renewal = renewWhileSending(rows.map((r) => Number(r.seq)));
         try {
           ({ done, failure } = await opts.dispatch(
             rows.map((r) => ({ ...toRecord(r), seq: Number(r.seq), created_at: new Date(r.created_at) })),
           ));
         } catch (err) {
           failure = err;
+        } finally {
+          await renewal.stop();
         }
       }
       const unsent = rows.filter((r) => !done.has(Number(r.seq))).map((r) => Number(r.seq));
@@ -130,6 +139,29 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (failure) throw failure;
       if (rows.length < batchSize) return held;
     }
+  }
+
+  /** Renews the lease of rows being sent every third of it; `stop` waits for a renewal under way. */
+  function renewWhileSending(seqs: number[]) {
+    let renewing: Promise<unknown> = Promise.resolve();
+    const every = setInterval(
+      () => {
+        // a failed renewal can let another relay send these rows too: at-least-once, as after a crash
+        renewing = opts.db
+          .update(outbox)
+          .set({ lockedUntil: sql`now() + ${leaseInterval}::interval` })
+          .where(and(inArray(outbox.seq, seqs), isNull(outbox.sentAt)))
+          .catch(() => {});
+      },
+      (opts.leaseMs ?? LEASE_MS) / 3,
+    );
+    every.unref();
+    return {
+      async stop() {
+        clearInterval(every);
+        await renewing;
+      },
+    };
   }
 
   async function cleanup() {
