@@ -37,7 +37,7 @@ app_hash() {
 # The inputs are what the build copies (tests and browser tests excluded) and how it builds.
 app_tag() {
   echo "$APP_VERSION-$(app_hash package.json package-lock.json tsconfig.base.json backend ':(exclude)backend/test' \
-    web ':(exclude)web/e2e' deploy/docker/verify-build.sh deploy/cluster/images.sh deploy/cluster/oci-image.mjs)"
+    web ':(exclude)web/e2e' deploy/docker/verify-build.sh deploy/docker/prune-deps.mjs deploy/cluster/images.sh deploy/cluster/oci-image.mjs)"
 }
 
 # The references of the images `build` made last ($CLUSTER_DIR/images.env): import and

@@ -21,7 +21,9 @@ RUN npm run build -w backend \
  && cp -a backend/dist backend/package.json /out/ \
  && if [ -d backend/drizzle ]; then cp -a backend/drizzle /out/drizzle; fi
 
-# ---- prod-deps: production dependencies only
+# ---- prod-deps: production dependencies only — the backend's own tree: npm ci installs the
+# whole lockfile's (the web app's Next.js too), prune-deps.mjs keeps what the backend
+# requires and checks that every package the compiled code imports resolves
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -30,6 +32,9 @@ COPY backend/package.json backend/
 COPY web/package.json web/
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --workspace backend \
  && rm -rf web
+COPY deploy/docker/prune-deps.mjs /tmp/
+COPY --from=build /out/dist backend/dist
+RUN node /tmp/prune-deps.mjs /app backend
 
 # ---- runtime
 FROM ${NODE_IMAGE} AS runtime

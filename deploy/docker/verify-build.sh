@@ -2,7 +2,8 @@
 # Runs the Dockerfiles' build steps without a container engine, in a scratch copy of
 # the repository, and starts what they produce:
 #   backend: npm ci (backend + root dev deps) -> npm run build -w backend ->
-#            npm ci --omit=dev -w backend in a clean folder -> node dist/main.js
+#            npm ci --omit=dev -w backend in a clean folder, pruned to the backend's
+#            tree (prune-deps.mjs) -> node dist/main.js
 #            (role all, embedded database) -> GET /healthz
 #   web:     npm ci -w web -> next build (standalone) -> node server.js -> GET /
 # Usage: deploy/docker/verify-build.sh [backend|web|all]   (default all)
@@ -47,6 +48,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = backend ]; then
   (cd "$WORK/app" && npm ci --omit=dev --workspace backend --no-audit --loglevel=error && rm -rf web)
   cp -a "$WORK/build/backend/dist" "$WORK/app/backend/dist"
   [ -d "$WORK/build/backend/drizzle" ] && cp -a "$WORK/build/backend/drizzle" "$WORK/app/backend/drizzle"
+  node "$ROOT/deploy/docker/prune-deps.mjs" "$WORK/app" backend
   du -sh "$WORK/app/node_modules" | sed 's/^/  production node_modules: /'
   step "backend: start the runtime layout (node dist/main.js --role all) and GET /healthz"
   port=$(free_port)
