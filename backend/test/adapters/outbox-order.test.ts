@@ -4,38 +4,22 @@
 // sent once, never two of a user's batches at the same time. (A WebSocket client resumes
 // after the last id it received: a lower one published after it would never reach it.)
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, sqlRunner, type Database, type Db } from '../../src/adapters/postgres/db.js';
+import { sqlRunner, type Database, type Db } from '../../src/adapters/postgres/db.js';
+import { openOwnDatabase } from './own-database.js';
 import { createOutboxWriter } from '../../src/adapters/postgres/outbox.js';
 import { createOutboxRelay } from '../../src/adapters/postgres/outbox-relay.js';
 import type { OutboxRecord } from '../../src/domain/events.js';
 import type { RelayedRecord } from '../../src/ports/index.js';
 
-// PGlite in memory, or — with DATABASE_URL — a database of its own on that PostgreSQL
-// server, where two relays' leases really run at once (and no other test's relay is there).
+// Two connections really run at once only on PostgreSQL (DATABASE_URL): the lock tests need it.
 const server = process.env.DATABASE_URL;
-const own = `outbox_lanes_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const admin = async (statement: string) => {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(statement).finally(() => client.end());
-};
-
 let database: Database;
+let closeDatabase: () => Promise<void>;
 beforeAll(async () => {
-  if (server) {
-    await admin(`create database ${own}`);
-    const url = new URL(server);
-    url.pathname = `/${own}`;
-    database = await openDatabase({ url: url.toString() });
-  } else database = await openDatabase({ dataDir: 'memory://' });
-  await database.migrate();
+  ({ database, close: closeDatabase } = await openOwnDatabase('outbox_lanes'));
 });
-afterAll(async () => {
-  await database.close();
-  if (server) await admin(`drop database ${own}`);
-});
+afterAll(() => closeDatabase());
 
 /**
  * Two relays (two api replicas) with the same lanes send `rows` rows spread round-robin

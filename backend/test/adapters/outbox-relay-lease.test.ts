@@ -1,37 +1,20 @@
 // The relay's lease: renewed while its batch is being sent (so another relay — another api
 // replica — never sends it too), and short, so rows a dead relay held go out soon after.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, sqlRunner, type Database } from '../../src/adapters/postgres/db.js';
+import { sqlRunner, type Database } from '../../src/adapters/postgres/db.js';
+import { openOwnDatabase } from './own-database.js';
 import { createOutboxWriter } from '../../src/adapters/postgres/outbox.js';
 import { createOutboxRelay } from '../../src/adapters/postgres/outbox-relay.js';
 import type { OutboxRecord } from '../../src/domain/events.js';
 import type { OutboxDispatch } from '../../src/ports/index.js';
 
-// PGlite in memory, or — with DATABASE_URL — a database of its own on that PostgreSQL server.
-const server = process.env.DATABASE_URL;
-const own = `outbox_lease_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const admin = async (statement: string) => {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  await client.query(statement).finally(() => client.end());
-};
-
 let database: Database;
+let closeDatabase: () => Promise<void>;
 beforeAll(async () => {
-  if (server) {
-    await admin(`create database ${own}`);
-    const url = new URL(server);
-    url.pathname = `/${own}`;
-    database = await openDatabase({ url: url.toString() });
-  } else database = await openDatabase({ dataDir: 'memory://' });
-  await database.migrate();
+  ({ database, close: closeDatabase } = await openOwnDatabase('outbox_lease'));
 });
-afterAll(async () => {
-  await database.close();
-  if (server) await admin(`drop database ${own}`);
-});
+afterAll(() => closeDatabase());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const records = (user: string, n: number): OutboxRecord[] =>
