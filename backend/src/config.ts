@@ -17,6 +17,8 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   KAIROS_DATA_DIR: z.string().default('./.data'),
+  /** How long a start waits for another process to free the data folder (one that was killed frees it within 15 s). */
+  KAIROS_DATA_DIR_WAIT_MS: z.coerce.number().int().min(0).default(21_000),
   KAIROS_PUBLIC_URL: z.url().optional(),
   /** Extra origins allowed to call the API with credentials (comma-separated). */
   KAIROS_TRUSTED_ORIGINS: z.string().default('http://localhost:3000,http://127.0.0.1:3000'),

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openDatabase } from './adapters/postgres/db.js';
+import { DataDirInUseError } from './adapters/postgres/data-dir-lock.js';
 import type { DaprSidecar } from './adapters/dapr/sidecar.js';
 import { ConfigError, loadConfig, parseRole } from './config.js';
 import { createCore } from './roles/core.js';
@@ -53,7 +54,12 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, command === 'migrate' ? 'all' : role);
 
   if (command === 'migrate') {
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.KAIROS_DATA_DIR });
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.KAIROS_DATA_DIR,
+      dataDirWaitMs: config.KAIROS_DATA_DIR_WAIT_MS,
+      onDataDirBusy: () => console.error(`kairos: the data folder ${config.KAIROS_DATA_DIR} is in use; waiting for it`),
+    });
     await database.migrate();
     await database.close();
     console.log(JSON.stringify({ level: 'info', msg: 'migrations applied', database: database.kind }));
@@ -102,6 +108,10 @@ main().catch((err) => {
   if (err instanceof ConfigError) {
     console.error(`kairos: ${err.message}`);
     process.exit(2);
+  }
+  if (err instanceof DataDirInUseError) {
+    console.error(`kairos: ${err.message}`);
+    process.exit(1);
   }
   console.error(err);
   process.exit(1);

@@ -35,6 +35,12 @@ export async function createCore(config: Config, overrides: { clock?: Clock; log
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.KAIROS_DATA_DIR,
+    dataDirWaitMs: config.KAIROS_DATA_DIR_WAIT_MS,
+    onDataDirBusy: () =>
+      logger.warn(
+        { data_dir: config.KAIROS_DATA_DIR, wait_ms: config.KAIROS_DATA_DIR_WAIT_MS },
+        'the data folder is in use by another process; waiting for it (a killed process frees it within 15 s)',
+      ),
     poolMax: config.DATABASE_POOL_MAX,
     onVacuum: ({ ms, error }) =>
       error

@@ -17,6 +17,7 @@ import * as schema from './schema.js';
 import type { SqlRunner } from './sql-runner.js';
 import { PreparedPGlite } from './pglite-prepared.js';
 import { startPgliteVacuum, type VacuumReport } from './pglite-vacuum.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { backfillRecurrenceSummaries } from './task-json.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -110,9 +111,24 @@ export async function openDatabase(opts: {
   poolMax?: number;
   /** PGlite: told after each of its periodic vacuums (pglite-vacuum.ts). */
   onVacuum?: (report: VacuumReport) => void;
+  /** PGlite: how long to wait for another process's lock on the data folder (data-dir-lock.ts). */
+  dataDirWaitMs?: number;
+  /** PGlite: told once when the data folder is in use and the open starts waiting for it. */
+  onDataDirBusy?: () => void;
 }): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts.poolMax ?? 10);
-  return openPglite(opts.dataDir ?? './.data', opts.onVacuum);
+  return openPglite(opts.dataDir ?? './.data', opts);
+}
+
+/**
+ * The data folder's lock was lost while open (data-dir-lock.ts): another process may be
+ * writing the folder now, so this one stops before it writes anything more.
+ */
+function exitOnLostDataDir(dataDir: string) {
+  return (err: Error) => {
+    console.error(`kairos: lost the lock on the data folder ${dataDir} (${err.message}); stopping so that only one process writes it`);
+    process.exit(1);
+  };
 }
 
 function openPool(url: string, max: number, applicationName: string): { pool: pg.Pool; db: Db } {
@@ -203,15 +219,27 @@ async function listenWithReconnect(url: string, channel: string, fn: () => void)
   };
 }
 
-async function openPglite(dataDir: string, onVacuum?: (report: VacuumReport) => void): Promise<Database> {
+async function openPglite(
+  dataDir: string,
+  opts: { onVacuum?: (report: VacuumReport) => void; dataDirWaitMs?: number; onDataDirBusy?: () => void },
+): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const client = await PreparedPGlite.open(inMemory ? undefined : dataDir);
+  const lock = inMemory
+    ? undefined
+    : await lockDataDir(dataDir, { waitMs: opts.dataDirWaitMs, onBusy: opts.onDataDirBusy, onLost: exitOnLostDataDir(dataDir) });
+  let client: PreparedPGlite;
+  try {
+    client = await PreparedPGlite.open(inMemory ? undefined : dataDir);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   const stopVacuum = startPgliteVacuum(client, {
     onRun: (report) => {
       // a failure leaves plans per execution: slower, not wrong
       if (!report.error) void client.statisticsGathered().catch(() => {});
-      onVacuum?.(report);
+      opts.onVacuum?.(report);
     },
   });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
@@ -234,6 +262,7 @@ async function openPglite(dataDir: string, onVacuum?: (report: VacuumReport) => 
     close: async () => {
       await stopVacuum();
       await client.close();
+      await lock?.release(); // only once the folder is closed
     },
   };
 }
