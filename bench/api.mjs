@@ -22,6 +22,7 @@
 //                                           (`limit` runs the limit servers)
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:api    # the server writes a V8 CPU profile there;
 //                                           node bench/profile-top.mjs <file> summarises it
+//   BENCH_NODE_ARGS='--trace-gc' npm run bench:api # more flags for the server's node (space-separated)
 //
 // CPU is reported as % of one core and as CPU milliseconds per request, for the server
 // process and (PostgreSQL only) for the database backends serving its pool. On a shared
@@ -178,7 +179,10 @@ async function benchDatabase(label, databaseUrl) {
   console.log(`\n== ${label} ==`);
   const server = await startServer({
     databaseUrl,
-    nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+    nodeArgs: [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   try {
     const user = await signUp(server.url);
