@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { openDatabase, type Database } from '../adapters/postgres/db.js';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { createRegistry } from '../http/metrics.js';
 import type { ReadinessCheck } from '../http/routes/health.js';
 import { buildServer } from '../http/server.js';
@@ -97,10 +97,20 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
   });
 
   await opts.start?.();
-  const url =
-    opts.listen === false
-      ? (config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`)
-      : await app.listen({ port: config.port, host: config.HOST });
+  let url: string;
+  try {
+    url =
+      opts.listen === false
+        ? (config.KAIROS_PUBLIC_URL ?? `http://localhost:${config.port}`)
+        : await app.listen({ port: config.port, host: config.HOST });
+  } catch (err) {
+    // Nothing was served: stop what started and close the database (freeing an embedded
+    // data folder) before saying why, rather than leave the process half up.
+    await app.close().catch(() => {});
+    for (const step of opts.teardown ?? []) await Promise.resolve(step()).catch(() => {});
+    await database.close().catch(() => {});
+    throw listenError(err, config.HOST, config.port);
+  }
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -115,4 +125,20 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
         await initTracing({ serviceName: '', role: '', version: '' }).shutdown(); // flushes the last spans
       })()),
   };
+}
+
+/** A port that cannot be opened is a configuration problem: say which and what to do. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return new ConfigError(
+      `cannot listen on ${host}:${port}: the port is in use (another Kairos, or another program). Set PORT to a free port.`,
+    );
+  if (code === 'EACCES')
+    return new ConfigError(
+      `cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges). Set PORT to 1024 or above.`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new ConfigError(`cannot listen on ${host}:${port}: this machine has no address ${host}. Set HOST (e.g. 127.0.0.1 or 0.0.0.0).`);
+  return err;
 }

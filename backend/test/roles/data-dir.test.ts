@@ -3,7 +3,8 @@
  * `kairos` started on a folder that a running one holds says so, waits, then stops with a
  * message naming the folder, and the running one keeps its data; a killed one frees the folder once its
  * lock goes stale; a clean stop frees it at once. Without the lock the second process
- * opened the folder too, and each overwrote what the other wrote.
+ * opened the folder too, and each overwrote what the other wrote. And a start that cannot
+ * open its port says so and leaves the folder free.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -129,4 +130,21 @@ describe('the embedded data folder', () => {
     expect(await third.exited, third.output()).toBe(0);
     expect(existsSync(join(dataDir, 'kairos.lock'))).toBe(false);
   }, 180_000);
+
+  it('a port in use: kairos says which and what to do, and frees the data folder, without a stack trace', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const k = start({}, port);
+      expect(await k.exited).toBe(2);
+      expect(k.output()).toContain(
+        `kairos: cannot listen on 127.0.0.1:${port}: the port is in use (another Kairos, or another program). Set PORT to a free port.`,
+      );
+      expect(k.output()).not.toContain('    at ');
+      expect(existsSync(join(dataDir, 'kairos.lock'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 120_000);
 });
