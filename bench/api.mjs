@@ -19,7 +19,8 @@
 // bench's users, tasks and signing key never mix with the database the tests or a dev
 // server use.
 //   BENCH_SCENARIOS=list,create npm run bench:api # only scenarios whose name starts with one of these
-//                                           (`limit` runs the limit servers)
+//                                           (`limit` runs the limit servers, `export` times
+//                                           the export of the seeded tasks and their import)
 //   BENCH_CPU_PROF=/tmp/prof npm run bench:api    # the server writes a V8 CPU profile there;
 //                                           node bench/profile-top.mjs <file> summarises it
 //   BENCH_NODE_ARGS='--trace-gc' npm run bench:api # more flags for the server's node (space-separated)
@@ -276,11 +277,35 @@ async function benchDatabase(label, databaseUrl) {
         );
       }
     }
+    const portability = !SCENARIOS || SCENARIOS.includes('export') ? await exportImport(server.url, auth) : undefined;
     await outboxDrained(server.url); // leave no backlog in the bench database for the next run
-    return { database: label, rows: done, ratios };
+    return { database: label, rows: done, ratios, portability };
   } finally {
     await server.stop();
   }
+}
+
+/** The seeded user's export, then its import into a new account: one request each, timed. */
+async function exportImport(url, auth) {
+  let t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/export`, { headers: auth });
+  const doc = await res.text();
+  const exportMs = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`export: ${res.status} ${doc.slice(0, 300)}`);
+  const tasks = JSON.parse(doc).tasks.length;
+  const other = await signUp(url, 'importer');
+  t0 = performance.now();
+  const imported = await fetch(`${url}/api/v1/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' },
+    body: doc,
+  });
+  const importMs = performance.now() - t0;
+  if (imported.status !== 201) throw new Error(`import: ${imported.status} ${(await imported.text()).slice(0, 300)}`);
+  console.log(
+    `  export of ${tasks} tasks (${(doc.length / 1e6).toFixed(2)} MB): ${fmt(exportMs, 0)} ms; their import into a new account: ${fmt(importMs, 0)} ms`,
+  );
+  return { tasks, bytes: doc.length, export_ms: Math.round(exportMs), import_ms: Math.round(importMs) };
 }
 
 const results = [];

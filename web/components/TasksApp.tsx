@@ -18,6 +18,7 @@ import { Filter, Keyboard, Menu } from './icons';
 import { NotificationCenter } from './NotificationCenter';
 import { ChatPanel } from './ChatPanel';
 import { Preferences } from './Preferences';
+import { YourData } from './YourData';
 import { QuickAdd, type QuickAddHandle } from './QuickAdd';
 import { SearchBox } from './SearchBox';
 import { Sidebar } from './Sidebar';
@@ -217,6 +218,7 @@ export function TasksApp() {
         footer={
           <>
             <Preferences />
+            <YourData />
             <div className="flex items-center gap-2 text-sm">
               <span className="min-w-0 flex-1 truncate text-zinc-700 dark:text-zinc-300" title={session.data?.user.email}>
                 {session.data?.user.name || session.data?.user.email}

@@ -3,6 +3,7 @@
 // real backend in embedded mode and the built web app. Run: npm run test:e2e -w web
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { NOTIFICATION_HOOK, shotsDir, startStack } from './harness.mjs';
@@ -610,6 +611,31 @@ describe('Kairos in the browser', { timeout: 300_000 }, () => {
       }
     });
     await row(page, 'Bulk task 0999').or(row(page, 'Bulk task 0000')).first().waitFor({ timeout: 15_000 });
+  });
+
+  it('exports your data as a file, and imports it again only once you confirm', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export my data' }).click()]);
+    assert.match(download.suggestedFilename(), /^kairos-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const file = await download.path();
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    const count = async () => (await apiCall(page, '/api/v1/export')).body.tasks.length;
+    const before = await count();
+    assert.equal(doc.tasks.length, before);
+    assert.ok(doc.tasks.some((t) => t.title === 'Bulk task 0999'));
+
+    // The account has these tasks already: the app asks first; "Cancel" imports nothing.
+    page.once('dialog', (d) => d.dismiss());
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/import') && r.status() === 409),
+      page.getByLabel('Import a Kairos export').setInputFiles(file),
+    ]);
+    await page.getByRole('button', { name: 'Import…' }).waitFor(); // not "Importing…" any more
+    assert.equal(await count(), before);
+
+    page.once('dialog', (d) => d.accept());
+    await page.getByLabel('Import a Kairos export').setInputFiles(file);
+    await page.getByText(`Imported ${before} tasks`).waitFor({ timeout: 30_000 });
+    assert.equal(await count(), 2 * before);
   });
 
   it('an expired session goes back to sign-in with a notice', async () => {

@@ -1,10 +1,12 @@
 /** The public API's route plugins, in the order they are registered (roles with the api module). */
 import type { FastifyPluginAsync } from 'fastify';
+import type { Portability } from '../app/portability.js';
 import type { TaskService } from '../app/tasks.js';
 import type { AuditStore, Clock, IdentityProvider, NotificationStore, PreferencesStore, ViewStore } from '../ports/index.js';
 import type { Authenticate } from './authenticate.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
+import { portabilityRoutes } from './routes/portability.js';
 import { taskRoutes } from './routes/tasks.js';
 import { userDataRoutes } from './routes/user-data.js';
 
@@ -14,6 +16,7 @@ export function publicApiRoutes(p: {
   publicOrigin: string;
   rateLimitPerMinute: number;
   tasks: TaskService;
+  portability: Portability;
   clock: Clock;
   stores: { audit: AuditStore; notifications: NotificationStore; preferences: PreferencesStore; views: ViewStore };
 }): Array<[FastifyPluginAsync<never>, unknown]> {
@@ -32,5 +35,6 @@ export function publicApiRoutes(p: {
         views: p.stores.views,
       },
     ],
+    [portabilityRoutes, { authenticate: p.authenticate, portability: p.portability, clock: p.clock }],
   ];
 }

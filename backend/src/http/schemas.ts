@@ -52,6 +52,17 @@ export const listQuery = z
   .strict();
 export type ListQueryInput = z.infer<typeof listQuery>;
 
+/** A saved view stores the same query parameters GET /tasks takes (without paging). */
+export const viewQuery = listQuery.omit({ cursor: true, limit: true }).partial().strict();
+export const viewName = z.string().trim().min(1).max(60);
+
+export const preferencesSchema = z
+  .object({
+    email_reminders: z.boolean().describe('Also send reminders by e-mail'),
+    time_zone: timeZoneSchema.describe('Default time zone for quick-add and e-mails'),
+  })
+  .strict();
+
 export const quickAddFields = {
   text: z.string().trim().min(1).max(500).describe('A quick-add line, e.g. "Pay rent every month on the 1st at 9am #home !high"'),
 };

@@ -26,6 +26,7 @@ import {
 } from '../adapters/postgres/user-data.js';
 import { auditConsumer } from '../app/audit.js';
 import { notifierConsumer } from '../app/notifications.js';
+import { createPortability } from '../app/portability.js';
 import { createRealtimeHub } from '../app/realtime.js';
 import { recurrenceConsumer } from '../app/recurrence.js';
 import { createRelayDispatch } from '../app/relay.js';
@@ -177,7 +178,7 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
 
   api(ctx) {
     const { core, platform } = ctx;
-    const { tasks } = ctx.use('taskCore');
+    const { tasks, uow } = ctx.use('taskCore');
     const { auth, authenticate, publicUrl } = ctx.use('identity');
     const stores = ctx.use('stores');
     ctx.routes.push(
@@ -187,6 +188,13 @@ export const MODULE_INIT: Record<ModuleName, Init> = {
         publicOrigin: new URL(publicUrl!).origin,
         rateLimitPerMinute: core.config.KAIROS_AUTH_RATE_LIMIT,
         tasks,
+        portability: createPortability({
+          uow,
+          reader: stores.reader,
+          views: stores.views,
+          preferences: stores.preferences,
+          clock: core.clock,
+        }),
         clock: core.clock,
         stores,
       }),

@@ -4376,6 +4376,458 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Everything of yours as one JSON document (tasks, saved views, preferences) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              format: 'kairos-export';
+              /** @enum {number} */
+              version: 1;
+              exported_at: string;
+              tasks: {
+                id: number;
+                user_id: string;
+                title: string;
+                description: string;
+                completed: boolean;
+                completed_at: string | null;
+                /** @enum {string} */
+                priority: 'none' | 'low' | 'medium' | 'high';
+                tags: string[];
+                due_at: string | null;
+                time_zone: string;
+                reminders: (
+                  | {
+                      minutes_before: number;
+                    }
+                  | {
+                      at: string;
+                    }
+                )[];
+                recurrence: {
+                  rule: string;
+                  /** @enum {string} */
+                  mode: 'due' | 'completion';
+                  summary: string;
+                } | null;
+                series_id: string | null;
+                occurrence: number;
+                created_at: string;
+                updated_at: string;
+                version: number;
+              }[];
+              views: {
+                name: string;
+                query: {
+                  [key: string]: unknown;
+                };
+              }[];
+              preferences: {
+                /** @description Also send reminders by e-mail */
+                email_reminders: boolean;
+                time_zone: string;
+              };
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add the tasks and views of an export to your account (all or nothing)
+     * @description Tasks get new ids and keep everything else (completion, reminders, recurrence); tasks that formed a series form a new one. Views whose name you already use are skipped; preferences, when given, are replaced. Into an account that has tasks, only with `merge=true`: importing a document twice adds its tasks twice.
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Import into an account that has tasks */
+          merge?: 'true' | 'false';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            format: 'kairos-export';
+            /** @enum {number} */
+            version: 1;
+            exported_at?: string;
+            tasks?: {
+              /** @description What to do; surrounding whitespace is trimmed (1–200 characters) */
+              title: string;
+              /**
+               * @description Free-form notes (at most 4000 characters)
+               * @default
+               */
+              description?: string;
+              /**
+               * @description How urgent the task is
+               * @default none
+               * @enum {string}
+               */
+              priority?: 'none' | 'low' | 'medium' | 'high';
+              /** @description Labels, de-duplicated in order (at most 20) */
+              tags?: string[];
+              due_at?: string | null;
+              /** @description IANA time zone, e.g. Europe/Berlin or UTC; recurrence and dates are computed in it */
+              time_zone?: string;
+              /** @description Reminders, de-duplicated (at most 10) */
+              reminders?: (
+                | {
+                    /** @description Minutes before the due time (0 = at the due time) */
+                    minutes_before: number;
+                  }
+                | {
+                    /**
+                     * Format: date-time
+                     * @description When the reminder fires
+                     */
+                    at: string;
+                  }
+              )[];
+              recurrence?: {
+                /** @description RFC 5545 RRULE body without DTSTART, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR. FREQ is DAILY, WEEKLY, MONTHLY or YEARLY; COUNT or UNTIL end the series. An "RRULE:" prefix is accepted. */
+                rule: string;
+                /**
+                 * @description "due": next date follows the previous due date; "completion": counted from when the task was completed
+                 * @default due
+                 * @enum {string}
+                 */
+                mode?: 'due' | 'completion';
+              } | null;
+              /** @default false */
+              completed?: boolean;
+              /** @description When it was completed (kept); now, if missing */
+              completed_at?: string | null;
+              /**
+               * @description Tasks sharing it form one new series
+               * @default null
+               */
+              series_id?: string | null;
+              /** @default 1 */
+              occurrence?: number;
+              id?: unknown;
+              user_id?: unknown;
+              created_at?: unknown;
+              updated_at?: unknown;
+              version?: unknown;
+            }[];
+            /** @default [] */
+            views?: {
+              name: string;
+              query: {
+                [key: string]: unknown;
+              };
+              id?: unknown;
+              created_at?: unknown;
+            }[];
+            preferences?: {
+              /** @description Also send reminders by e-mail */
+              email_reminders: boolean;
+              /** @description Default time zone for quick-add and e-mails */
+              time_zone: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Tasks added */
+              tasks: number;
+              /** @description Saved views added */
+              views: number;
+              /** @description Views not added: the account has one of that name */
+              views_skipped: string[];
+              /** @description Whether the preferences were replaced */
+              preferences: boolean;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Unsupported media type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+        /** @description Too many requests (see Retry-After) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail?: string;
+              instance?: string;
+              errors?: {
+                path: string;
+                message: string;
+              }[];
+              /** @description 409/412: the version the task has now */
+              current_version?: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens': {
     parameters: {
       query?: never;

@@ -4,11 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../app/errors.js';
 import type { TaskService } from '../../app/tasks.js';
-import { timeZoneSchema } from '../../domain/task.js';
 import type { AuditStore, NotificationStore, PreferencesStore, ViewStore } from '../../ports/index.js';
 import type { Authenticate } from '../authenticate.js';
 import { HttpProblem } from '../problem.js';
-import { errorResponses, idParams, listQuery, problemResponse, taskResponse } from '../schemas.js';
+import { errorResponses, idParams, preferencesSchema, problemResponse, taskResponse, viewName, viewQuery } from '../schemas.js';
 
 export interface UserDataRoutesOptions {
   authenticate: Authenticate;
@@ -41,17 +40,9 @@ export const notificationSchema = z.object({
   created_at: z.string(),
   read_at: z.string().nullable(),
 });
-const preferencesSchema = z
-  .object({
-    email_reminders: z.boolean().describe('Also send reminders by e-mail'),
-    time_zone: timeZoneSchema.describe('Default time zone for quick-add and e-mails'),
-  })
-  .strict();
 /** What GET returns: the time zone as stored (canonical), not the input rule. */
 const preferencesResponse = preferencesSchema.extend({ time_zone: z.string().describe('Default time zone for quick-add and e-mails') });
-/** A saved view stores the same query parameters GET /tasks takes (without paging). */
-const viewQuery = listQuery.omit({ cursor: true, limit: true }).partial().strict();
-const viewBody = z.object({ name: z.string().trim().min(1).max(60), query: z.record(z.string(), z.unknown()) }).strict();
+const viewBody = z.object({ name: viewName, query: z.record(z.string(), z.unknown()) }).strict();
 const viewSchema = z.object({ id: z.number(), name: z.string(), query: z.record(z.string(), z.unknown()), created_at: z.string() });
 
 export async function userDataRoutes(root: FastifyInstance, opts: UserDataRoutesOptions) {
