@@ -27,6 +27,7 @@ const envSchema = z.object({
   KAIROS_AUTH_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
   /** Writes (POST/PUT/PATCH/DELETE) per minute per user; 0 = off. */
   KAIROS_WRITE_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  KAIROS_IMPORT_RATE_LIMIT: z.coerce.number().int().min(0).default(10_000),
   /** Open WebSocket connections per user. */
   KAIROS_WS_MAX_PER_USER: z.coerce.number().int().min(1).default(20),
   /** Largest WebSocket message a client may send (bytes). */

@@ -91,6 +91,7 @@ export async function serveRole(core: Core, opts: ServeOptions): Promise<Running
       writesPerMinute: config.KAIROS_WRITE_RATE_LIMIT,
       wsMaxPerUser: config.KAIROS_WS_MAX_PER_USER,
       wsMaxMessageBytes: config.KAIROS_WS_MAX_MESSAGE_BYTES,
+      importTasksPerHour: config.KAIROS_IMPORT_RATE_LIMIT,
     },
     maxRequestsPerSocket: config.KAIROS_HTTP_MAX_REQUESTS_PER_SOCKET,
     keepAliveTimeoutMs: config.KAIROS_HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -1,10 +1,11 @@
 /**
- * Abuse limits: writes per user (429 + Retry-After), request body size (413), WebSocket
- * message size (close 1009) and open WebSocket connections per user (429 at the upgrade).
+ * Abuse limits: writes per user (429 + Retry-After), tasks imported per user (429), request
+ * body size (413), WebSocket message size (close 1009) and open WebSocket connections per
+ * user (429 at the upgrade).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRateLimiter } from '../../src/http/limits.js';
+import { createImportLimiter, createRateLimiter } from '../../src/http/limits.js';
 import { startTestApp, type TestApp, type TestUser } from './harness.js';
 
 let t: TestApp;
@@ -18,6 +19,7 @@ beforeAll(async () => {
     KAIROS_WS_MAX_PER_USER: '2',
     KAIROS_WS_MAX_MESSAGE_BYTES: '1024',
     KAIROS_BODY_LIMIT: '2048',
+    KAIROS_IMPORT_RATE_LIMIT: '100',
   });
   base = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
   [a, b] = [await t.signUp('limited'), await t.signUp('unlimited')];
@@ -55,6 +57,33 @@ describe('per-user write rate limit', () => {
     expect(limiter.take('u')).toBe(0);
     expect(limiter.take('u')).toBe(1);
     expect(limiter.take('v')).toBe(0);
+  });
+});
+
+describe('tasks imported per user', () => {
+  it("an import is one write but is counted in tasks: past the hour's budget → 429 with Retry-After", async () => {
+    const c = await t.signUp('importer');
+    const doc = (n: number) => ({ format: 'kairos-export', version: 1, tasks: Array.from({ length: n }, (_, i) => ({ title: `t${i}` })) });
+    const first = await t.as(c, { method: 'POST', url: '/api/v1/import', payload: doc(60), headers: json });
+    expect(first.statusCode, first.body).toBe(201);
+    const refused = await t.as(c, { method: 'POST', url: '/api/v1/import?merge=true', payload: doc(60), headers: json });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().detail).toMatch(/may import 100 tasks an hour/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(600); // 20 more of 100 an hour: ~12 minutes
+    expect((await t.as(c, { method: 'GET', url: '/api/v1/export' })).json().tasks).toHaveLength(60);
+    // what is left still fits, and a task written one at a time is not an import
+    expect((await t.as(c, { method: 'POST', url: '/api/v1/import?merge=true', payload: doc(40), headers: json })).statusCode).toBe(201);
+    expect((await t.as(c, { method: 'POST', url: '/api/v1/tasks', payload: { title: 'by hand' }, headers: json })).statusCode).toBe(201);
+  });
+
+  it('the budget refills evenly over the hour', () => {
+    let now = 0;
+    const limiter = createImportLimiter({ importTasksPerHour: 10_000 }, () => now)!;
+    expect(limiter.take('u', 10_000)).toBe(0);
+    expect(limiter.take('u', 1000)).toBeGreaterThanOrEqual(360); // 1,000 of 10,000 an hour: 6 minutes
+    now += 360_001;
+    expect(limiter.take('u', 1000)).toBe(0);
+    expect(createImportLimiter({ importTasksPerHour: 0 })).toBeNull();
   });
 });
 

@@ -36,11 +36,11 @@ stop() {
 }
 trap stop EXIT
 
-# The write limit is off: the fuzzer's thousands of writes would otherwise mostly meet 429s
+# The write and import limits are off: the fuzzer's thousands of writes would otherwise mostly meet 429s
 # (which the document then does not declare; the limit has its own tests).
 PORT=$PORT HOST=127.0.0.1 KAIROS_DATA_DIR="$WORK/data" KAIROS_PUBLIC_URL="$BASE" \
   BETTER_AUTH_SECRET=fuzz-secret-fuzz-secret-fuzz-secret-0123456789 \
-  KAIROS_AUTH_RATE_LIMIT=0 KAIROS_WRITE_RATE_LIMIT=0 KAIROS_JWT_TTL=30m LOG_LEVEL=warn \
+  KAIROS_AUTH_RATE_LIMIT=0 KAIROS_WRITE_RATE_LIMIT=0 KAIROS_IMPORT_RATE_LIMIT=0 KAIROS_JWT_TTL=30m LOG_LEVEL=warn \
   node backend/dist/main.js --role all >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do

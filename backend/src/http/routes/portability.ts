@@ -15,6 +15,7 @@ import {
 } from '../../domain/task.js';
 import type { Clock } from '../../ports/index.js';
 import type { Authenticate } from '../authenticate.js';
+import { createImportLimiter, DEFAULT_LIMITS } from '../limits.js';
 import { HttpProblem } from '../problem.js';
 import { presentTask } from '../present.js';
 import { errorResponses, preferencesSchema, problemResponse, taskResponse, viewName, viewQuery } from '../schemas.js';
@@ -107,6 +108,8 @@ const importResult = z.object({
 export async function portabilityRoutes(root: FastifyInstance, opts: PortabilityRoutesOptions) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', opts.authenticate);
+  const { importTasksPerHour } = root.limits ?? DEFAULT_LIMITS;
+  const importBudget = createImportLimiter({ importTasksPerHour });
 
   app.get(
     '/api/v1/export',
@@ -143,7 +146,14 @@ export async function portabilityRoutes(root: FastifyInstance, opts: Portability
           .object({ merge: z.enum(['true', 'false']).default('false').describe('Import into an account that has tasks') })
           .strict(),
         body: importBody,
-        response: { 201: importResult, ...errorResponses, 409: problemResponse, 413: problemResponse, 422: problemResponse },
+        response: {
+          201: importResult,
+          ...errorResponses,
+          409: problemResponse,
+          413: problemResponse,
+          422: problemResponse,
+          ...(importBudget ? { 429: problemResponse.describe('Too many requests (see Retry-After)') } : {}),
+        },
       },
     },
     async (req, reply) => {
@@ -154,6 +164,15 @@ export async function portabilityRoutes(root: FastifyInstance, opts: Portability
           'Your account has tasks already, and importing a document twice adds its tasks twice. Add ?merge=true to import anyway.',
         );
       const body = req.body;
+      const wait = importBudget?.take(req.userId, Math.max(1, body.tasks.length)) ?? 0;
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new HttpProblem(
+          429,
+          'Too many requests',
+          `An account may import ${importTasksPerHour} tasks an hour; these ${body.tasks.length} fit again in ${wait} s.`,
+        );
+      }
       const result = await opts.portability.importData(req.userId, {
         tasks: body.tasks as ImportedTask[],
         views: body.views.map((v) => ({ name: v.name, query: v.query })),
