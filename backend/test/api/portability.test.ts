@@ -126,6 +126,15 @@ describe('export, then import into another account', () => {
     expect(await taskCount(target)).toBe(6);
   });
 
+  it('imported tasks take ids from reserved blocks, not a block of 32 ids each', async () => {
+    const target = await t.signUp('dense');
+    const tasks = Array.from({ length: 100 }, (_, i) => ({ title: `dense ${i}` }));
+    expect((await importInto(target, { format: 'kairos-export', version: 1, tasks })).statusCode).toBe(201);
+    const ids = (await exportOf(target)).doc.tasks.map((x) => x.id as number);
+    expect(new Set(ids).size).toBe(100);
+    expect(Math.max(...ids) - Math.min(...ids)).toBeLessThan(100 + 32); // one block per 32 tasks (the column default: 99 × 32)
+  });
+
   it('a reminder still ahead fires for the account that imported it', async () => {
     const target = await t.signUp('reminded');
     const at = new Date(Date.now() + 1500).toISOString();

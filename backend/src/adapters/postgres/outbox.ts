@@ -107,7 +107,10 @@ export function createUnitOfWork(db: Db, afterCommit: () => void): UnitOfWork {
         db.transaction(async (tx) => {
           const scoped = tx as unknown as Db;
           return fn({
-            tasks: createTaskRepository(scoped),
+            // Ids from a block of this transaction's own (a nextval outside it would wait for
+            // PGlite's one connection, which the transaction holds): an import of many tasks
+            // uses the ids of one block each 32 tasks, not a block per task.
+            tasks: createTaskRepository(scoped, { nextId: taskIdBlocks(sqlRunner(scoped)) }),
             outbox: createOutboxWriter(scoped),
             notifications: createNotificationStore(scoped),
             jobs: createDueJobs(scoped),

@@ -175,7 +175,11 @@ export function updateStatement(userId: string, id: number, patch: TaskChange, e
   };
 }
 
-export function createTaskRepository(db: Db): TaskRepository {
+/**
+ * `nextId`, when given, hands out task ids from reserved blocks (task-ids.ts) and `insert`
+ * uses them; without it an insert takes the column default, which uses up a whole block.
+ */
+export function createTaskRepository(db: Db, opts: { nextId?: () => Promise<number> } = {}): TaskRepository {
   const sql = sqlRunner(db);
   const get = async (userId: string, id: number) => parse((await sql.query<JsonRow>(GET, [userId, id]))[0]);
 
@@ -222,7 +226,10 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     async insert(userId, t) {
-      return parse((await sql.query<JsonRow>(INSERT, insertValues(userId, t)))[0])!;
+      const rows = opts.nextId
+        ? await sql.query<JsonRow>(INSERT_WITH_ID, [...insertValues(userId, t), await opts.nextId()])
+        : await sql.query<JsonRow>(INSERT, insertValues(userId, t));
+      return parse(rows[0])!;
     },
 
     async update(userId, id, patch, expectedVersion) {
