@@ -50,6 +50,34 @@ describe('task events reach their consumers through Kafka', () => {
     expect(history[0]).toMatchObject({ event_type: 'created', task_data: { id: task.id, title: 'Audited through Kafka' } });
   });
 
+  it("an import: each task's audit entry comes through Kafka, and its reminder fires on the Dapr Jobs API", async () => {
+    const c = await signUp('importer');
+    const at = new Date(Date.now() + 4000).toISOString();
+    const doc = {
+      format: 'kairos-export',
+      version: 1,
+      tasks: [{ title: 'Imported one' }, { title: 'Imported with a reminder', reminders: [{ at }] }],
+    };
+    const res = await c.call('POST', '/api/v1/import', doc);
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    const tasks: Array<{ id: number }> = (await c.call('GET', '/api/v1/export')).json.tasks;
+    expect(tasks).toHaveLength(2);
+    for (const task of tasks) {
+      const history = await eventually(
+        async () => {
+          const items = (await c.call('GET', `/api/v1/tasks/${task.id}/history`)).json.items;
+          return items.length ? items : null;
+        },
+        10_000,
+        'audit entry of an imported task',
+      );
+      expect(history.map((h: { event_type: string }) => h.event_type)).toEqual(['created']);
+    }
+    const n = await eventually(async () => (await c.call('GET', '/api/v1/notifications')).json.items[0], 20_000, 'the imported reminder');
+    expect(n).toMatchObject({ title: 'Imported with a reminder', remind_at: at });
+    expect(Date.parse(n.created_at)).toBeGreaterThanOrEqual(Date.parse(at));
+  });
+
   it('completing a daily task creates exactly one next occurrence with its reminder re-armed', async () => {
     const due = new Date(Date.now() + 2 * 86_400_000);
     due.setUTCHours(9, 0, 0, 0);
