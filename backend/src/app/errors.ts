@@ -17,6 +17,9 @@ export class VersionMismatchError extends Error {
   }
 }
 
+/** The request conflicts with the state of what it changes (and is not a stale version). */
+export class ConflictError extends Error {}
+
 /** Well-formed input that breaks a rule across fields (e.g. a relative reminder without a due date). */
 export class UnprocessableError extends Error {
   constructor(readonly errors: FieldError[]) {

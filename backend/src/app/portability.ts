@@ -11,7 +11,7 @@ import { checkTaskInvariants } from '../domain/task.js';
 import type { NewTask, Reminder, Task } from '../domain/types.js';
 import type { OutboxRecord } from '../domain/events.js';
 import type { Clock, ListQuery, Preferences, PreferencesStore, SavedView, TaskRepository, UnitOfWork, ViewStore } from '../ports/index.js';
-import { UnprocessableError, type FieldError } from './errors.js';
+import { ConflictError, UnprocessableError, type FieldError } from './errors.js';
 import { changeRecords } from './task-events.js';
 
 export const EXPORT_FORMAT = 'kairos-export';
@@ -95,16 +95,19 @@ export function createPortability({ uow, reader, views, preferences, clock }: Po
     },
 
     /** Whether the account has any task (an import into it could repeat an earlier one). */
-    async hasTasks(userId: string): Promise<boolean> {
-      const page = await reader.list(userId, allTasks(1, clock.now()));
-      return page.itemsJson !== undefined ? page.itemsJson !== '[]' : page.items.length > 0;
-    },
+    hasTasks: (userId: string): Promise<boolean> => anyTask(reader, userId, clock.now()),
 
-    async importData(userId: string, doc: ImportDocument): Promise<ImportResult> {
+    /**
+     * Without `merge`, only into an account without tasks (else ConflictError): checked under
+     * the user's write lock, so of two imports sent at once into an empty account one is refused.
+     */
+    async importData(userId: string, doc: ImportDocument, opts: { merge: boolean }): Promise<ImportResult> {
       checkImport(doc.tasks);
       const now = clock.now();
       const seriesIds = new Map<string, string>();
       await uow.run(async (tx) => {
+        await tx.outbox.lockUser(userId);
+        if (!opts.merge && (await anyTask(tx.tasks, userId, now))) throw new ConflictError(NOT_EMPTY);
         for (let start = 0; start < doc.tasks.length; start += IMPORT_BATCH) {
           const records: OutboxRecord[] = [];
           for (const t of doc.tasks.slice(start, start + IMPORT_BATCH)) {
@@ -128,6 +131,14 @@ export function createPortability({ uow, reader, views, preferences, clock }: Po
       return { tasks: doc.tasks.length, views: doc.views.length - skipped.length, views_skipped: skipped, preferences: !!doc.preferences };
     },
   };
+}
+
+export const NOT_EMPTY =
+  'Your account has tasks already, and importing a document twice adds its tasks twice. Add ?merge=true to import anyway.';
+
+async function anyTask(tasks: TaskRepository, userId: string, now: Date): Promise<boolean> {
+  const page = await tasks.list(userId, allTasks(1, now));
+  return page.itemsJson !== undefined ? page.itemsJson !== '[]' : page.items.length > 0;
 }
 
 function newSeries(ids: Map<string, string>, old: string): string {

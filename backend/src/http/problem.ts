@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError, VersionMismatchError, type FieldError } from '../app/errors.js';
 import { InvalidCursorError } from '../ports/index.js';
 import { QuickAddError } from '../domain/quick-add.js';
 
@@ -72,6 +72,7 @@ function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem | n
       current_version: err.current,
     };
   }
+  if (err instanceof ConflictError) return { type: `${TYPE_BASE}conflict`, title: 'Conflict', status: 409, detail: err.message, instance };
   if (err instanceof UnprocessableError) {
     return { type: `${TYPE_BASE}unprocessable`, title: 'Invalid task', status: 422, detail: err.message, instance, errors: err.errors };
   }

@@ -75,6 +75,12 @@ export interface TaskRepository {
 /** Appends event and reminder-intent records in the same transaction as the change. */
 export interface OutboxWriter {
   append(records: OutboxRecord[]): Promise<void>;
+  /**
+   * Takes the user's write lock (the one an append of their records takes) until the
+   * transaction ends: what the transaction reads next includes every write of the user that
+   * committed before, and no other write of theirs commits until it does.
+   */
+  lockUser(userId: string): Promise<void>;
 }
 
 /** A scheduled job that has come due, as claimed by the transaction that fires it. */

@@ -126,6 +126,13 @@ describe('export, then import into another account', () => {
     expect(await taskCount(target)).toBe(6);
   });
 
+  it('two imports sent at once into an empty account: one is refused, the tasks are there once', async () => {
+    const target = await t.signUp('twice');
+    const [first, second] = await Promise.all([importInto(target, exported), importInto(target, exported)]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([201, 409]);
+    expect(await taskCount(target)).toBe(exported.tasks.length);
+  });
+
   it('imported tasks take ids from reserved blocks, not a block of 32 ids each', async () => {
     const target = await t.signUp('dense');
     const tasks = Array.from({ length: 100 }, (_, i) => ({ title: `dense ${i}` }));

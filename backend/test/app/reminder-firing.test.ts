@@ -121,6 +121,7 @@ describe('firing due reminder jobs', () => {
           fn({
             ...tx,
             outbox: {
+              ...tx.outbox,
               append: async (records) => {
                 if (failing) throw new Error('the database went away');
                 await tx.outbox.append(records);

@@ -34,6 +34,7 @@ const NOTIFY = `select pg_notify('${OUTBOX_CHANNEL}', '') from (select count(*) 
  */
 const lockUsers = (hashes: string) => `select pg_advisory_xact_lock(h) from (${hashes} order by 1) as users`;
 const USER_LOCKS = '(select count(*) from locked) as user_locks';
+const LOCK_USER = 'select pg_advisory_xact_lock(hashtextextended($1::text, 0))';
 const lockTaskUser = (written: string) => `locked as (${lockUsers(`select distinct hashtextextended($1::text, 0) as h from ${written}`)})`;
 
 /**
@@ -89,6 +90,9 @@ export function createOutboxWriter(db: Db): OutboxWriter {
     async append(records: OutboxRecord[]) {
       if (records.length === 0) return;
       await sql.query(APPEND, [JSON.stringify(outboxRows(records))]);
+    },
+    async lockUser(userId: string) {
+      await sql.query(LOCK_USER, [userId]);
     },
   };
 }

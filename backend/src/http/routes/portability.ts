@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EXPORT_FORMAT, EXPORT_VERSION, IMPORT_MAX_TASKS, type ImportedTask, type Portability } from '../../app/portability.js';
+import { ConflictError } from '../../app/errors.js';
+import { EXPORT_FORMAT, EXPORT_VERSION, IMPORT_MAX_TASKS, NOT_EMPTY, type ImportedTask, type Portability } from '../../app/portability.js';
 import {
   descriptionSchema,
   instantSchema,
@@ -157,12 +158,9 @@ export async function portabilityRoutes(root: FastifyInstance, opts: Portability
       },
     },
     async (req, reply) => {
-      if (req.query.merge !== 'true' && (await opts.portability.hasTasks(req.userId)))
-        throw new HttpProblem(
-          409,
-          'Conflict',
-          'Your account has tasks already, and importing a document twice adds its tasks twice. Add ?merge=true to import anyway.',
-        );
+      // Refused before the import budget is charged; importData checks again under the user's lock.
+      const merge = req.query.merge === 'true';
+      if (!merge && (await opts.portability.hasTasks(req.userId))) throw new ConflictError(NOT_EMPTY);
       const body = req.body;
       const wait = importBudget?.take(req.userId, Math.max(1, body.tasks.length)) ?? 0;
       if (wait > 0) {
@@ -173,11 +171,15 @@ export async function portabilityRoutes(root: FastifyInstance, opts: Portability
           `An account may import ${importTasksPerHour} tasks an hour; these ${body.tasks.length} fit again in ${wait} s.`,
         );
       }
-      const result = await opts.portability.importData(req.userId, {
-        tasks: body.tasks as ImportedTask[],
-        views: body.views.map((v) => ({ name: v.name, query: v.query })),
-        preferences: body.preferences,
-      });
+      const result = await opts.portability.importData(
+        req.userId,
+        {
+          tasks: body.tasks as ImportedTask[],
+          views: body.views.map((v) => ({ name: v.name, query: v.query })),
+          preferences: body.preferences,
+        },
+        { merge },
+      );
       req.log.info({ tasks: result.tasks, views: result.views }, 'import done');
       return reply.status(201).send(result);
     },
