@@ -1,5 +1,5 @@
 'use client';
-import { useQueryClient } from '@tanstack/react-query';
+import { notifyManager, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppNotification, RealtimeMessage, Task } from './api/types';
 import { removeTask, upsertTask } from './cache';
@@ -25,9 +25,18 @@ async function fetchToken(): Promise<string | null> {
 }
 
 /**
+ * Task messages in one batch past which the lists are refetched instead of patched one
+ * message at a time (each patch copies every cached list: an import of 1,000 tasks was
+ * 2,000 patches and renders, and the tab stopped answering for seconds).
+ */
+const BULK_TASK_MESSAGES = 50;
+
+/**
  * One WebSocket per tab to `/ws`. Task events patch the query caches in place
  * (then a short, coalesced refetch fixes list membership and order); a reconnect
- * resumes with `after=<last event id>` so nothing is missed.
+ * resumes with `after=<last event id>` so nothing is missed. Messages are handled in
+ * batches, one per ~frame: a burst (a replay, an import, another tab's bulk edit)
+ * costs one render, and a large one a refetch.
  */
 export function useRealtime(opts: {
   enabled: boolean;
@@ -65,6 +74,55 @@ export function useRealtime(opts: {
       }, delay);
     };
 
+    let inbox: RealtimeMessage[] = [];
+    let draining: ReturnType<typeof setTimeout> | undefined;
+    const drain = () => {
+      draining = undefined;
+      const batch = inbox;
+      inbox = [];
+      const bulk = batch.filter((m) => m.type.startsWith('task.')).length > BULK_TASK_MESSAGES;
+      notifyManager.batch(() => {
+        for (const msg of batch) handle(msg, bulk);
+        if (bulk) {
+          void qc.invalidateQueries({ queryKey: ['task'] });
+          void qc.invalidateQueries({ queryKey: ['history'] });
+          scheduleRefetch(0, true);
+        }
+      });
+      if (lastId) sessionStorage.setItem('kairos.lastEventId', lastId);
+    };
+
+    /** One message; in a bulk batch task messages only mark what the refetch after it brings. */
+    const handle = (msg: RealtimeMessage, bulk: boolean) => {
+      switch (msg.type) {
+        case 'hello':
+          if (!lastId && msg.last_id) lastId = msg.last_id;
+          break;
+        case 'task.created':
+          if (bulk) break;
+          if (upsertTask(qc, msg.task, { insert: true })) cb.current.onTaskEvent?.(msg.type, msg.task);
+          scheduleRefetch(250, true);
+          break;
+        case 'task.updated':
+        case 'task.completed':
+          if (bulk) break;
+          upsertTask(qc, msg.task);
+          cb.current.onTaskEvent?.(msg.type, msg.task);
+          void qc.invalidateQueries({ queryKey: ['history', msg.task.id] });
+          scheduleRefetch(msg.type === 'task.completed' ? 700 : 250);
+          break;
+        case 'task.deleted':
+          removeTask(qc, msg.task.id);
+          qc.removeQueries({ queryKey: ['task', msg.task.id] });
+          if (!bulk) scheduleRefetch();
+          break;
+        case 'notification':
+          void qc.invalidateQueries({ queryKey: ['notifications'] });
+          cb.current.onNotification(msg.notification);
+          break;
+      }
+    };
+
     const connect = async () => {
       if (stopped) return;
       setState('connecting');
@@ -95,38 +153,9 @@ export function useRealtime(opts: {
         } catch {
           return;
         }
-        if ('id' in msg && msg.id) {
-          lastId = String(msg.id);
-          sessionStorage.setItem('kairos.lastEventId', lastId);
-        }
-        switch (msg.type) {
-          case 'hello':
-            if (!lastId && msg.last_id) {
-              lastId = msg.last_id;
-              sessionStorage.setItem('kairos.lastEventId', lastId);
-            }
-            break;
-          case 'task.created':
-            if (upsertTask(qc, msg.task, { insert: true })) cb.current.onTaskEvent?.(msg.type, msg.task);
-            scheduleRefetch(250, true);
-            break;
-          case 'task.updated':
-          case 'task.completed':
-            upsertTask(qc, msg.task);
-            cb.current.onTaskEvent?.(msg.type, msg.task);
-            void qc.invalidateQueries({ queryKey: ['history', msg.task.id] });
-            scheduleRefetch(msg.type === 'task.completed' ? 700 : 250);
-            break;
-          case 'task.deleted':
-            removeTask(qc, msg.task.id);
-            qc.removeQueries({ queryKey: ['task', msg.task.id] });
-            scheduleRefetch();
-            break;
-          case 'notification':
-            void qc.invalidateQueries({ queryKey: ['notifications'] });
-            cb.current.onNotification(msg.notification);
-            break;
-        }
+        if ('id' in msg && msg.id) lastId = String(msg.id);
+        inbox.push(msg);
+        draining ??= setTimeout(drain, 16);
       };
       sock.onclose = (ev) => {
         if (ws !== sock) return;
@@ -161,6 +190,7 @@ export function useRealtime(opts: {
       stopped = true;
       clearTimeout(retry);
       clearTimeout(refetch);
+      clearTimeout(draining);
       window.removeEventListener('online', online);
       ws?.close();
     };
