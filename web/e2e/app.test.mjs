@@ -1,4 +1,4 @@
-/* global document, window, requestAnimationFrame, KeyboardEvent */
+/* global document, window, requestAnimationFrame, KeyboardEvent, sessionStorage */
 // The browser suite: real Chromium (playwright-core + Debian's chromium) against the
 // real backend in embedded mode and the built web app. Run: npm run test:e2e -w web
 import assert from 'node:assert/strict';
