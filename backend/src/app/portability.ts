@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkTaskInvariants } from '../domain/task.js';
-import type { NewTask, Reminder, Task } from '../domain/types.js';
+import type { NewTask, Task } from '../domain/types.js';
 import type { OutboxRecord } from '../domain/events.js';
 import type { Clock, ListQuery, Preferences, PreferencesStore, SavedView, TaskRepository, UnitOfWork, ViewStore } from '../ports/index.js';
 import { ConflictError, UnprocessableError, type FieldError } from './errors.js';
@@ -111,7 +111,11 @@ export function createPortability({ uow, reader, views, preferences, clock }: Po
         for (let start = 0; start < doc.tasks.length; start += IMPORT_BATCH) {
           const records: OutboxRecord[] = [];
           for (const t of doc.tasks.slice(start, start + IMPORT_BATCH)) {
-            const series = t.series_id === null ? null : (seriesIds.get(t.series_id) ?? newSeries(seriesIds, t.series_id));
+            let series: string | null = null;
+            if (t.series_id !== null) {
+              series = seriesIds.get(t.series_id) ?? randomUUID();
+              seriesIds.set(t.series_id, series);
+            }
             let task = await tx.tasks.insert(userId, { ...fieldsOf(t), series_id: series, occurrence: t.occurrence });
             if (t.completed) {
               const done = await tx.tasks.update(userId, task.id, { completed: true, completed_at: t.completed_at ?? now.toISOString() });
@@ -141,14 +145,7 @@ async function anyTask(tasks: TaskRepository, userId: string, now: Date): Promis
   return page.itemsJson !== undefined ? page.itemsJson !== '[]' : page.items.length > 0;
 }
 
-function newSeries(ids: Map<string, string>, old: string): string {
-  const id = randomUUID();
-  ids.set(old, id);
-  return id;
-}
-
 function fieldsOf(t: ImportedTask): Required<NewTask> {
-  const reminders: Reminder[] = t.reminders;
   return {
     title: t.title,
     description: t.description,
@@ -156,7 +153,7 @@ function fieldsOf(t: ImportedTask): Required<NewTask> {
     tags: t.tags,
     due_at: t.due_at,
     time_zone: t.time_zone,
-    reminders,
+    reminders: t.reminders,
     recurrence: t.recurrence,
   };
 }
