@@ -6,7 +6,8 @@
 // In the same run it measures the machine's limits (bench/limit-server.mjs): a plain
 // node:http server answering with the list's page as fixed bytes, and (PostgreSQL) one
 // that runs only the list's query, one prepared statement returning the stored JSON of
-// 50 tasks. Kairos's req/s are printed as a fraction of the one-query limit, which
+// 50 tasks (behind node:http and behind bare Fastify; the higher of the two is the limit).
+// Kairos's req/s are printed as a fraction of the one-query limit, which
 // drifts far less between machines and runs than absolute figures. Goals: list ≥ 0.75,
 // search ≥ 0.60, create and complete ≥ 0.50.
 //
@@ -264,10 +265,15 @@ async function benchDatabase(label, databaseUrl) {
       }),
     );
     const done = rows.filter(Boolean);
-    const limit = done.find((r) => r.scenario.startsWith('limit: one query'));
+    // The one query behind node:http and behind bare Fastify measure the same limit (the
+    // framework costs nothing measurable); on a noisy machine one of them can come out low,
+    // which would flatter every ratio, so the higher of the two is the limit.
+    const limit = done
+      .filter((r) => r.scenario.startsWith('limit: one query') || r.scenario.startsWith('limit: bare Fastify'))
+      .sort((a, b) => b['req/s'] - a['req/s'])[0];
     const ratios = {};
     if (limit) {
-      console.log(`  as a fraction of the one-query limit (${limit['req/s']} req/s):`);
+      console.log(`  as a fraction of the one-query limit (${limit['req/s']} req/s, ${limit.scenario.slice(7)}):`);
       for (const [name, goal] of GOALS) {
         const row = done.find((r) => r.scenario === name);
         if (!row) continue;
@@ -277,7 +283,7 @@ async function benchDatabase(label, databaseUrl) {
         );
       }
     }
-    const portability = !SCENARIOS || SCENARIOS.includes('export') ? await exportImport(server.url, auth) : undefined;
+    const portability = !SCENARIOS || SCENARIOS.includes('export') ? await exportImport(server.url) : undefined;
     await outboxDrained(server.url); // leave no backlog in the bench database for the next run
     return { database: label, rows: done, ratios, portability };
   } finally {
@@ -285,10 +291,16 @@ async function benchDatabase(label, databaseUrl) {
   }
 }
 
-/** The seeded user's export, then its import into a new account: one request each, timed. */
-async function exportImport(url, auth) {
+/**
+ * A user with the seed's tasks exports them, and a new account imports the document: one
+ * request each, timed. A user of its own, seeded like the bench's: by now the bench's user
+ * also has every task the write scenarios created, more than one import accepts.
+ */
+async function exportImport(url) {
+  const source = await signUp(url, 'exporter');
+  await seed(url, source.token, SEED);
   let t0 = performance.now();
-  const res = await fetch(`${url}/api/v1/export`, { headers: auth });
+  const res = await fetch(`${url}/api/v1/export`, { headers: { authorization: `Bearer ${source.token}` } });
   const doc = await res.text();
   const exportMs = performance.now() - t0;
   if (res.status !== 200) throw new Error(`export: ${res.status} ${doc.slice(0, 300)}`);
