@@ -273,7 +273,7 @@ async function benchDatabase(label, databaseUrl) {
       .sort((a, b) => b['req/s'] - a['req/s'])[0];
     const ratios = {};
     if (limit) {
-      console.log(`  as a fraction of the one-query limit (${limit['req/s']} req/s, ${limit.scenario.slice(7)}):`);
+      console.log(`  as a fraction of the one-query limit (${limit['req/s']} req/s, ${limit.scenario.replace(/^limit: /, '')}):`);
       for (const [name, goal] of GOALS) {
         const row = done.find((r) => r.scenario === name);
         if (!row) continue;
