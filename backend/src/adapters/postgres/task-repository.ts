@@ -273,8 +273,3 @@ export function createTaskRepository(db: Db, opts: { nextId?: () => Promise<numb
     },
   };
 }
-
-/** node-postgres returns `{ rows }`, PGlite returns `{ rows }` too, but typed differently. */
-export function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
-}

@@ -18,23 +18,21 @@ import { auditLog, notifications, outbox, processedEvents, savedViews, user, use
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * A delivered batch of audit entries as one statement whose text is the same for any number
+ * of entries (they travel as one JSON array), so it is prepared once per connection; a
+ * redelivered event is skipped by its id.
+ */
+const AUDIT_APPEND = `insert into audit_log (event_id, user_id, task_id, event_type, task_data, at)
+  select event_id, user_id, task_id, event_type, task_data, at from jsonb_to_recordset($1::text::jsonb)
+    as r(event_id uuid, user_id text, task_id integer, event_type text, task_data jsonb, at timestamptz)
+  on conflict (event_id) do nothing`;
+
 export function createAuditStore(db: Db): AuditStore {
   return {
     async append(entries) {
       if (entries.length === 0) return;
-      await db
-        .insert(auditLog)
-        .values(
-          entries.map((e) => ({
-            eventId: e.event_id,
-            userId: e.user_id,
-            taskId: e.task_id,
-            eventType: e.event_type,
-            taskData: e.task_data as object,
-            at: new Date(e.at),
-          })),
-        )
-        .onConflictDoNothing({ target: auditLog.eventId });
+      await sqlRunner(db).query(AUDIT_APPEND, [JSON.stringify(entries)]);
     },
     async history(userId, taskId, limit) {
       const rows = await db
