@@ -1,5 +1,5 @@
 /** Stores for what consumers and users keep besides tasks: history, notifications, preferences, views. */
-import { and, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type {
   AuditStore,
   Notification,
@@ -14,7 +14,7 @@ import type {
 } from '../../ports/index.js';
 import { TOPICS } from '../../domain/events.js';
 import { sqlRunner, type Db } from './db.js';
-import { auditLog, notifications, outbox, processedEvents, savedViews, user, userPreferences } from './schema.js';
+import { auditLog, notifications, processedEvents, savedViews, user, userPreferences } from './schema.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -209,33 +209,24 @@ export function createProcessedEvents(db: Db): ProcessedEvents {
  * order. Per user, because relay lanes send different users' rows independently — a row
  * waiting in one lane must not hold back every other user's replay.
  */
+// Prepared statements (db.ts): every WebSocket that connects or resumes runs them, and built
+// by Drizzle they were planned each time — planning cost more than running them.
+const UPDATES_SINCE = `select seq, payload from outbox
+  where user_id = $1 and topic = '${TOPICS.taskUpdates}' and seq > $2
+    and seq < (select coalesce(min(seq), 9223372036854775807) from outbox where sent_at is null and user_id = $1)
+  order by seq limit $3`;
+const UPDATES_LATEST = `select coalesce(max(seq), 0) as seq from outbox where user_id = $1 and topic = '${TOPICS.taskUpdates}'`;
+
 export function createUpdatesLog(db: Db): UpdatesLog {
   return {
     async since(userId, afterSeq, limit) {
-      const rows = await db
-        .select({ seq: outbox.seq, data: outbox.payload })
-        .from(outbox)
-        .where(
-          and(
-            eq(outbox.userId, userId),
-            eq(outbox.topic, TOPICS.taskUpdates),
-            gt(outbox.seq, afterSeq),
-            lt(
-              outbox.seq,
-              sql`(select coalesce(min(seq), 9223372036854775807) from ${outbox} where sent_at is null and user_id = ${userId})`,
-            ),
-          ),
-        )
-        .orderBy(outbox.seq)
-        .limit(limit);
-      return rows;
+      const rows = await sqlRunner(db).query<{ seq: string | number; payload: unknown }>(UPDATES_SINCE, [userId, afterSeq, limit]);
+      // bigint arrives as text; seqs stay far below 2^53
+      return rows.map((r) => ({ seq: Number(r.seq), data: r.payload }));
     },
     async latest(userId) {
-      const [row] = await db
-        .select({ seq: sql<number>`coalesce(max(${outbox.seq}), 0)::bigint`.mapWith(Number) })
-        .from(outbox)
-        .where(and(eq(outbox.userId, userId), eq(outbox.topic, TOPICS.taskUpdates)));
-      return row?.seq ?? 0;
+      const [row] = await sqlRunner(db).query<{ seq: string | number }>(UPDATES_LATEST, [userId]);
+      return Number(row?.seq ?? 0);
     },
   };
 }
