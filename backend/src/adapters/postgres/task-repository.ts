@@ -205,7 +205,11 @@ export function createTaskRepository(db: Db, opts: { nextId?: () => Promise<numb
       const p = new Params();
       p.add(userId);
       const text = query.q ? prefixTsQuery(query.q) : null;
-      const tsQuery = text ? `to_tsquery('simple', ${p.add(text)})` : null;
+      // A scalar subquery (an InitPlan): the query is parsed once per execution. Written as
+      // `to_tsquery(…, $n)`, a prepared statement's generic plan (what runs after its first
+      // executions) evaluated it again for every matching row, in the recheck and in the
+      // rank — half of a search's execution time.
+      const tsQuery = text ? `(select to_tsquery('simple', ${p.add(text)}))` : null;
       const keys = sortKeys(query, tsQuery);
       const signature = `${query.sort}:${query.order}:${text ?? ''}`;
       const where = filters(query, p, tsQuery);
