@@ -220,12 +220,12 @@ const UPDATES_LATEST = `select coalesce(max(seq), 0) as seq from outbox where us
 export function createUpdatesLog(db: Db): UpdatesLog {
   return {
     async since(userId, afterSeq, limit) {
-      const rows = await sqlRunner(db).query<{ seq: string | number; payload: unknown }>(UPDATES_SINCE, [userId, afterSeq, limit]);
-      // bigint arrives as text; seqs stay far below 2^53
+      const rows = await sqlRunner(db).query<{ seq: string | number | bigint; payload: unknown }>(UPDATES_SINCE, [userId, afterSeq, limit]);
+      // int8 arrives as text (node-postgres) or a number / BigInt (PGlite); seqs stay far below 2^53
       return rows.map((r) => ({ seq: Number(r.seq), data: r.payload }));
     },
     async latest(userId) {
-      const [row] = await sqlRunner(db).query<{ seq: string | number }>(UPDATES_LATEST, [userId]);
+      const [row] = await sqlRunner(db).query<{ seq: string | number | bigint }>(UPDATES_LATEST, [userId]);
       return Number(row?.seq ?? 0);
     },
   };
