@@ -203,12 +203,6 @@ export function createProcessedEvents(db: Db): ProcessedEvents {
   };
 }
 
-/**
- * The outbox keeps sent task-updates for a while; that is the replay log. A replay stops
- * below the user's oldest unsent row: what it returns is what the relay has published, in
- * order. Per user, because relay lanes send different users' rows independently — a row
- * waiting in one lane must not hold back every other user's replay.
- */
 // Prepared statements (db.ts): every WebSocket that connects or resumes runs them, and built
 // by Drizzle they were planned each time — planning cost more than running them.
 const UPDATES_SINCE = `select seq, payload from outbox
@@ -217,6 +211,12 @@ const UPDATES_SINCE = `select seq, payload from outbox
   order by seq limit $3`;
 const UPDATES_LATEST = `select coalesce(max(seq), 0) as seq from outbox where user_id = $1 and topic = '${TOPICS.taskUpdates}'`;
 
+/**
+ * The outbox keeps sent task-updates for a while; that is the replay log. A replay stops
+ * below the user's oldest unsent row: what it returns is what the relay has published, in
+ * order. Per user, because relay lanes send different users' rows independently — a row
+ * waiting in one lane must not hold back every other user's replay.
+ */
 export function createUpdatesLog(db: Db): UpdatesLog {
   return {
     async since(userId, afterSeq, limit) {
