@@ -6,8 +6,8 @@
  *
  * Spans are exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set — the exporter reads the standard OTEL_*
- * variables; without it trace ids are still created and propagated (and logged), just not
- * exported.
+ * variables; without it trace ids are still created and propagated (and logged), but the
+ * spans of traces that start here are not recorded.
  */
 import {
   context,
@@ -23,7 +23,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export { SpanKind };
@@ -43,6 +43,12 @@ export function initTracing(opts: { serviceName: string; role: string; version: 
         'kairos.role': opts.role,
       }),
       spanProcessors,
+      // Nothing exported: a trace this process starts is not recorded (its spans would be
+      // built, timed and dropped on every request); its ids are still created, propagated
+      // and logged. A caller's sampled traceparent is still honoured, so a trace another
+      // service records carries on through this one. Exporting: the SDK's default
+      // (OTEL_TRACES_SAMPLER, else parent-based always-on).
+      ...(exporting ? {} : { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) }),
     });
     provider.register({ propagator: new W3CTraceContextPropagator() });
   }
