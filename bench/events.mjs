@@ -26,7 +26,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { fmt, signUp } from './lib.mjs';
+import { fmt, quantiles, signUp } from './lib.mjs';
 import { countStackCpu, formatStackCpu } from './stack-cpu.mjs';
 
 const API = process.env.KAIROS_API ?? 'http://127.0.0.1:4000';
@@ -52,12 +52,6 @@ async function up(url) {
   } catch {
     return false;
   }
-}
-
-function quantiles(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN);
-  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), max: s.at(-1) ?? NaN };
 }
 
 // ---- Prometheus text → cumulative histogram buckets per consumer -------------------------

@@ -200,4 +200,11 @@ export async function dbBackendCpu(databaseUrl) {
   };
 }
 
+/** Exact percentiles (nearest rank) of a list of numbers; NaN when it is empty. */
+export function quantiles(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN);
+  return { n: s.length, p50: q(50), p90: q(90), p99: q(99), max: s.at(-1) ?? NaN };
+}
+
 export const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));

@@ -17,8 +17,8 @@
 //
 // Returns the fields of autocannon's result that bench/api.mjs reads.
 import net from 'node:net';
+import { quantiles } from './lib.mjs';
 
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
 const HEADER_END = '\r\n\r\n';
 
 /** One keep-alive connection, one request at a time. */
@@ -166,16 +166,11 @@ export async function openLoop({ url, rate, duration, connections, requests }) {
     c.socket.destroy();
   }
 
-  latencies.sort((a, b) => a - b);
-  const ms = (v) => Number(v.toFixed(2));
+  const q = quantiles(latencies);
+  const ms = (v) => (Number.isFinite(v) ? Number(v.toFixed(2)) : 0);
   return {
     requests: { average: answered / seconds, total: answered },
-    latency: {
-      p50: ms(percentile(latencies, 50)),
-      p90: ms(percentile(latencies, 90)),
-      p99: ms(percentile(latencies, 99)),
-      max: ms(latencies.at(-1) ?? 0),
-    },
+    latency: { p50: ms(q.p50), p90: ms(q.p90), p99: ms(q.p99), max: ms(q.max) },
     errors,
     timeouts: total - answered,
     non2xx,
