@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import kairos from './eslint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/.next/**', '**/node_modules/**', '**/coverage/**', 'deploy/helm/**', 'web/next-env.d.ts'] },
+  { ignores: ['**/dist/**', '**/dist-*/**', '**/.next/**', '**/node_modules/**', '**/coverage/**', 'deploy/helm/**', 'web/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

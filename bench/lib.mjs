@@ -17,12 +17,13 @@ export async function freePort() {
 }
 
 /** Starts `node backend/dist/main.js --role all` and waits for /readyz. */
-export async function startServer({ databaseUrl, env = {}, nodeArgs = [] } = {}) {
+export async function startServer({ databaseUrl, env = {}, nodeArgs = [], entry } = {}) {
   const port = await freePort();
   const dataDir = databaseUrl ? null : mkdtempSync(join(tmpdir(), 'kairos-bench-'));
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   // BENCH_SERVER_ENTRY runs another build (e.g. a copy of an older dist/) for before/after figures.
-  const child = spawn(process.execPath, [...nodeArgs, process.env.BENCH_SERVER_ENTRY || 'backend/dist/main.js', '--role', 'all'], {
+  const main = entry ?? (process.env.BENCH_SERVER_ENTRY || 'backend/dist/main.js');
+  const child = spawn(process.execPath, [...nodeArgs, main, '--role', 'all'], {
     env: {
       ...inherited,
       PORT: String(port),
