@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkTaskInvariants } from '../domain/task.js';
 import type { NewTask, Task } from '../domain/types.js';
-import type { OutboxRecord } from '../domain/events.js';
 import type { Clock, ListQuery, Preferences, PreferencesStore, SavedView, TaskRepository, UnitOfWork, ViewStore } from '../ports/index.js';
 import { ConflictError, UnprocessableError, type FieldError } from './errors.js';
 import { changeRecords } from './task-events.js';
@@ -18,7 +17,7 @@ export const EXPORT_FORMAT = 'kairos-export';
 export const EXPORT_VERSION = 1;
 /** Tasks one import may carry: bounded so one request cannot hold a transaction for minutes. */
 export const IMPORT_MAX_TASKS = 5000;
-/** Tasks written per statement batch of an import (their events are appended per batch). */
+/** Tasks an import writes per statement (their events are appended in one more). */
 const IMPORT_BATCH = 250;
 
 export interface ExportDocument {
@@ -109,24 +108,19 @@ export function createPortability({ uow, reader, views, preferences, clock }: Po
         await tx.outbox.lockUser(userId);
         if (!opts.merge && (await anyTask(tx.tasks, userId, now))) throw new ConflictError(NOT_EMPTY);
         for (let start = 0; start < doc.tasks.length; start += IMPORT_BATCH) {
-          const records: OutboxRecord[] = [];
-          for (const t of doc.tasks.slice(start, start + IMPORT_BATCH)) {
+          const rows = doc.tasks.slice(start, start + IMPORT_BATCH).map((t) => {
             let series: string | null = null;
             if (t.series_id !== null) {
               series = seriesIds.get(t.series_id) ?? randomUUID();
               seriesIds.set(t.series_id, series);
             }
-            let task = await tx.tasks.insert(userId, { ...fieldsOf(t), series_id: series, occurrence: t.occurrence });
-            if (t.completed) {
-              const done = await tx.tasks.update(userId, task.id, { completed: true, completed_at: t.completed_at ?? now.toISOString() });
-              if (typeof done === 'string') throw new Error(`import: task ${task.id} vanished inside its own transaction (${done})`);
-              task = done;
-            }
-            // A created event with the task as imported: audit records it, open clients show
-            // it, and reminders still ahead are scheduled (a completed task has none).
-            records.push(...changeRecords('created', null, task, now));
-          }
-          await tx.outbox.append(records);
+            const completedAt = t.completed ? (t.completed_at ?? now.toISOString()) : null;
+            return { ...fieldsOf(t), series_id: series, occurrence: t.occurrence, completed: t.completed, completed_at: completedAt };
+          });
+          // A created event with each task as imported: audit records it, open clients show
+          // it, and reminders still ahead are scheduled (a completed task has none).
+          const tasks = await tx.tasks.insertMany(userId, rows);
+          await tx.outbox.append(tasks.flatMap((task) => changeRecords('created', null, task, now)));
         }
       });
       const skipped: string[] = [];

@@ -57,6 +57,9 @@ export type TaskChange = TaskPatch & { completed_at?: string | null; series_id?:
 /** A task as inserted: every field of a new task, and its place in a series. */
 export type NewTaskRow = Required<NewTask> & { series_id: string | null; occurrence: number };
 
+/** A task as an import writes it: a new row that may be completed already. */
+export type ImportedTaskRow = NewTaskRow & { completed: boolean; completed_at: string | null };
+
 /** Task persistence, always scoped to one owner. Runs inside a unit of work. */
 export interface TaskRepository {
   get(userId: string, id: number): Promise<Task | null>;
@@ -65,6 +68,8 @@ export interface TaskRepository {
   list(userId: string, query: ListQuery): Promise<Page<Task>>;
   tags(userId: string): Promise<TagCount[]>;
   insert(userId: string, task: NewTaskRow): Promise<Task>;
+  /** Many tasks of one owner in one statement (an import), each possibly completed already; returned in the order given. */
+  insertMany(userId: string, tasks: readonly ImportedTaskRow[]): Promise<Task[]>;
   /** Applies the patch if `expectedVersion` (when given) matches; bumps version. */
   update(userId: string, id: number, patch: TaskChange, expectedVersion?: number): Promise<Task | 'not_found' | 'version_mismatch'>;
   delete(userId: string, id: number, expectedVersion?: number): Promise<Task | 'not_found' | 'version_mismatch'>;

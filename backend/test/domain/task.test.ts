@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  canonicalTimeZone,
   checkTaskInvariants,
   descriptionSchema,
   instantSchema,
@@ -85,6 +86,15 @@ describe('timeZoneSchema', () => {
       ': Unknown time zone "Mars/Base"; use an IANA name such as Europe/Berlin or UTC',
     ]);
     expect(problems(timeZoneSchema, '')).toEqual([': Unknown time zone ""; use an IANA name such as Europe/Berlin or UTC']);
+  });
+  it('answers the same from its lookups, unknown names too, and after more distinct names than it keeps', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(canonicalTimeZone('asia/tokyo')).toBe('Asia/Tokyo');
+      expect(canonicalTimeZone('Mars/Base')).toBeNull();
+    }
+    for (let i = 0; i < 2_500; i++) expect(canonicalTimeZone(`Nowhere/Place${i}`)).toBeNull();
+    expect(canonicalTimeZone('asia/tokyo')).toBe('Asia/Tokyo');
+    expect(canonicalTimeZone('Nowhere/Place7')).toBeNull();
   });
 });
 

@@ -120,6 +120,20 @@ const INSERT = `insert into tasks (${INSERT_COLUMNS}) values (${INSERT_VALUES}) 
 /** The insert with a reserved id as $15 (see task-ids.ts), for a statement that goes on from it. */
 export const INSERT_WITH_ID = `insert into tasks (${INSERT_COLUMNS}, id) values (${INSERT_VALUES}, $15) returning ${TASK_JSON} as j`;
 
+/**
+ * Many tasks of one owner (an import), each with a reserved id: the rows travel as one JSON
+ * array, so the statement's text is the same for any number of them, and a batch costs one
+ * round trip instead of one or two per task (on PGlite, whose one connection the import's
+ * transaction holds, that was every other request's wait too).
+ */
+const INSERT_MANY = `insert into tasks (${INSERT_COLUMNS}, completed, completed_at, id)
+  select $1, r.title, r.description, r.priority, r.tags, r.due_at, r.time_zone, r.reminders, r.has_reminder,
+         r.recurrence_rule, r.recurrence_mode, r.recurrence_summary, r.series_id, r.occurrence, r.completed, r.completed_at, r.id
+  from jsonb_to_recordset($2::text::jsonb) as r(title text, description text, priority smallint, tags text[],
+    due_at timestamptz, time_zone text, reminders jsonb, has_reminder boolean, recurrence_rule text, recurrence_mode text,
+    recurrence_summary text, series_id uuid, occurrence int, completed boolean, completed_at timestamptz, id int)
+  returning ${TASK_JSON} as j`;
+
 /** $1…$14 of INSERT and INSERT_WITH_ID. */
 export function insertValues(userId: string, t: NewTaskRow): unknown[] {
   return [
@@ -251,6 +265,38 @@ export function createTaskRepository(db: Db, opts: { nextId?: () => Promise<numb
         ? await sql.query<JsonRow>(INSERT_WITH_ID, [...insertValues(userId, t), await opts.nextId()])
         : await sql.query<JsonRow>(INSERT, insertValues(userId, t));
       return parse(rows[0])!;
+    },
+
+    async insertMany(userId, tasks) {
+      if (tasks.length === 0) return [];
+      if (!opts.nextId) throw new Error('insertMany needs reserved task ids: use it inside a unit of work');
+      const rows = [];
+      for (const t of tasks) {
+        rows.push({
+          title: t.title,
+          description: t.description,
+          priority: priorityToDb(t.priority),
+          tags: t.tags,
+          due_at: t.due_at ? isoParam(t.due_at) : null,
+          time_zone: t.time_zone,
+          reminders: t.reminders,
+          has_reminder: t.reminders.length > 0,
+          recurrence_rule: t.recurrence?.rule ?? null,
+          recurrence_mode: t.recurrence?.mode ?? null,
+          recurrence_summary: recurrenceSummary(t.recurrence),
+          series_id: t.series_id,
+          occurrence: t.occurrence,
+          completed: t.completed,
+          completed_at: t.completed && t.completed_at ? isoParam(t.completed_at) : null,
+          id: await opts.nextId(),
+        });
+      }
+      const byId = new Map<number, Task>();
+      for (const r of await sql.query<JsonRow>(INSERT_MANY, [userId, JSON.stringify(rows)])) {
+        const task = JSON.parse(r.j) as Task;
+        byId.set(task.id, task);
+      }
+      return rows.map((r) => byId.get(r.id)!);
     },
 
     async update(userId, id, patch, expectedVersion) {
