@@ -42,7 +42,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLoop } from './open-loop.mjs';
-import { benchDatabaseUrl, cpuSeconds, dbBackendCpu, fmt, outboxDrained, signUp, startLimitServer, startServer } from './lib.mjs';
+import {
+  analyze,
+  benchDatabaseUrl,
+  cpuSeconds,
+  dbBackendCpu,
+  fmt,
+  middleHalf,
+  outboxDrained,
+  seed,
+  signUp,
+  startLimitServer,
+  startServer,
+} from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -59,44 +71,6 @@ function run({ rate, ...opts }) {
     );
     autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
   });
-}
-
-async function seed(url, token, n) {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const priorities = ['none', 'low', 'medium', 'high'];
-  const ids = [];
-  for (let i = 0; i < n; i += 25) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(25, n - i) }, (_, j) => {
-        const k = i + j;
-        const body = {
-          title: `Task ${k} ${k % 7 === 0 ? 'groceries' : 'report'}`,
-          priority: priorities[k % 4],
-          tags: [`t${k % 10}`],
-          due_at: new Date(Date.now() + (k - 500) * 3_600_000).toISOString(),
-        };
-        return fetch(`${url}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
-      }),
-    );
-    ids.push(...batch.map((t) => t.id));
-  }
-  return ids;
-}
-
-/**
- * Statistics for the freshly seeded tables, as autovacuum would soon have them: without,
- * the planner's choice for the prepared list query changed in the middle of runs (when
- * autovacuum's analyze came), and the database's CPU per request with it (0.2–0.7 ms).
- */
-async function analyze(databaseUrl) {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('analyze');
-  } finally {
-    await client.end();
-  }
 }
 
 async function scenario(server, name, opts) {
@@ -248,9 +222,9 @@ async function alternating(server, limit, request) {
     ratios.push(rates.kairos / rates.limit);
     limitRates.push(rates.limit);
   }
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const at = (q) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(3));
-  return { median: at(0.5), middle_half: [at(0.25), at(0.75)], rounds: ratios.map((r) => Number(r.toFixed(3))), limitRates };
+  const { median, q1, q3 } = middleHalf(ratios);
+  const r3 = (r) => Number(r.toFixed(3));
+  return { median: r3(median), middle_half: [r3(q1), r3(q3)], rounds: ratios.map(r3), limitRates };
 }
 
 async function benchDatabase(label, databaseUrl) {

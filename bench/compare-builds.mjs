@@ -19,7 +19,7 @@
 // median B/A with its middle half — a difference inside that middle half is not one. A run
 // of A against itself shows the noise floor.
 import autocannon from 'autocannon';
-import { benchDatabaseUrl, cpuSeconds, fmt, signUp, startServer } from './lib.mjs';
+import { analyze, benchDatabaseUrl, cpuSeconds, fmt, middleHalf, seed, signUp, startServer } from './lib.mjs';
 
 const [entryA, entryB] = process.argv.slice(2);
 if (!entryA || !entryB || !process.env.DATABASE_URL) {
@@ -30,29 +30,6 @@ const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 12);
 const SLICE = Number(process.env.COMPARE_SLICE ?? 3);
 const PATH = process.env.COMPARE_PATH ?? '/api/v1/tasks?status=pending&priority=high,medium&sort=due&limit=50';
 const SEED = 1000;
-
-const start = (entry, databaseUrl) => startServer({ databaseUrl, entry });
-
-/** The API bench's seed: 1,000 tasks over four priorities, ten tags and due dates around now. */
-async function seed(url, token) {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const priorities = ['none', 'low', 'medium', 'high'];
-  for (let i = 0; i < SEED; i += 25) {
-    await Promise.all(
-      Array.from({ length: 25 }, async (_, j) => {
-        const k = i + j;
-        const body = {
-          title: `Task ${k} ${k % 7 === 0 ? 'groceries' : 'report'}`,
-          priority: priorities[k % 4],
-          tags: [`t${k % 10}`],
-          due_at: new Date(Date.now() + (k - 500) * 3_600_000).toISOString(),
-        };
-        const res = await fetch(`${url}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify(body) });
-        if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
-      }),
-    );
-  }
-}
 
 function slice(url, token) {
   return new Promise((resolve, reject) =>
@@ -72,17 +49,13 @@ for (const order of [
   ['B', 'A'],
 ]) {
   const servers = {};
-  for (const name of order) servers[name] = await start(name === 'A' ? entryA : entryB, databaseUrl);
+  for (const name of order) servers[name] = await startServer({ databaseUrl, entry: name === 'A' ? entryA : entryB });
   try {
     if (!token) {
       const user = await signUp(servers.A.url);
       token = user.token;
-      await seed(servers.A.url, token);
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query('analyze'); // the plan the list keeps (see api.mjs)
-      await client.end();
+      await seed(servers.A.url, token, SEED);
+      await analyze(databaseUrl); // the plan the list keeps
       await new Promise((r) => setTimeout(r, 6000)); // the seed's events delivered
     }
     console.log(`started ${order.join(' then ')}; one unmeasured slice each to warm up`);
@@ -106,10 +79,9 @@ for (const order of [
     for (const server of Object.values(servers)) await server.stop();
   }
 }
-const sorted = [...ratios].sort((a, b) => a - b);
-const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const { median, q1, q3 } = middleHalf(ratios);
 for (const name of ['A', 'B']) {
   const t = totals[name];
   console.log(`${name}: ${fmt(t.requests / t.seconds, 0)} req/s, server CPU ${fmt((t.cpu * 1000) / t.requests, 3)} ms/req`);
 }
-console.log(`B/A: median ${fmt(at(0.5), 3)}, middle half ${fmt(at(0.25), 3)}–${fmt(at(0.75), 3)} (${ratios.length} rounds)`);
+console.log(`B/A: median ${fmt(median, 3)}, middle half ${fmt(q1, 3)}–${fmt(q3, 3)} (${ratios.length} rounds)`);
